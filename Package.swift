@@ -1,0 +1,99 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 language mode (strict
+/// concurrency) plus the upcoming features that keep imports honest.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "kafka-lag-exporter",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kafka-lag-exporter", targets: ["KafkaLagExporter"]),
+        .executable(name: "kafka-lag-demo", targets: ["DemoWorkload"]),
+        .library(name: "KafkaAdmin", targets: ["KafkaAdmin"]),
+        .library(name: "LagCore", targets: ["LagCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // The thin C layer: librdkafka found through pkg-config, plus a version guard.
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"]), .brew(["librdkafka"])]
+        ),
+        // Safe async Swift admin client over librdkafka.
+        .target(
+            name: "KafkaAdmin",
+            dependencies: [
+                "CRdKafka",
+                "LagCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The pure lag domain: snapshot, lag math, filters, rendering. No C.
+        .target(
+            name: "LagCore",
+            swiftSettings: swiftSettings
+        ),
+        // The executable that wires the admin client to the domain.
+        .executableTarget(
+            name: "KafkaLagExporter",
+            dependencies: [
+                "KafkaAdmin",
+                "LagCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Writes to a broker (topics, records, commits, a real consumer) and a
+        // launcher for the test broker. Used by tests, the demo and benchmarks;
+        // never by the exporter itself.
+        .target(
+            name: "KafkaTestSupport",
+            dependencies: [
+                "CRdKafka",
+                "KafkaAdmin",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A demo workload for `make demo`: topics, a producer and lagging groups.
+        .executableTarget(
+            name: "DemoWorkload",
+            dependencies: [
+                "KafkaTestSupport",
+                "KafkaAdmin",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LagCoreTests",
+            dependencies: ["LagCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KafkaAdminTests",
+            dependencies: ["KafkaAdmin", "KafkaTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KafkaLagExporterTests",
+            dependencies: ["KafkaLagExporter", "KafkaTestSupport", "KafkaAdmin", "LagCore"],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,268 @@
+import CRdKafka
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// Owns one librdkafka client (`rd_kafka_t`) and its background queue.
+///
+/// Ownership: `init` creates both and `deinit` frees both, exactly once.
+/// Every admin result and every client-level event (errors, logs) is delivered
+/// on librdkafka's background thread to ``backgroundEventCallback``, so no
+/// Swift thread ever blocks waiting for librdkafka.
+final class RDKafkaHandle: Sendable {
+    /// `rd_kafka_t *`, owned.
+    let client: SendableOpaquePointer
+    /// `rd_kafka_queue_t *` of the background queue, owned (a reference).
+    let backgroundQueue: SendableOpaquePointer
+    /// Receives client-level events; kept alive for as long as `client` is,
+    /// because the C side holds an unretained pointer to it as conf opaque.
+    let events: ClientEvents
+    /// The bootstrap servers, for error messages.
+    let brokers: String
+
+    init(configuration: KafkaClientConfiguration, logger: Logger) throws(KafkaAdminError) {
+        let brokers = configuration.bootstrapServers
+        func configurationError(_ message: String) -> KafkaAdminError {
+            KafkaAdminError(code: .invalidArgument, kind: .configuration, message: message,
+                            operation: "configure client", brokers: brokers)
+        }
+        guard let conf = rd_kafka_conf_new() else { throw configurationError("rd_kafka_conf_new failed") }
+
+        var properties: [(String, String)] = [
+            ("bootstrap.servers", brokers),
+            ("client.id", "kafka-lag-exporter"),
+        ]
+        properties += configuration.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        // Logs travel through the background queue to swift-log, never to stderr.
+        properties.append(("log.queue", "true"))
+
+        for (key, value) in properties {
+            if let message = Self.set(key, value, on: conf) {
+                rd_kafka_conf_destroy(conf)
+                throw configurationError(message)
+            }
+        }
+
+        let events = ClientEvents(logger: logger)
+        rd_kafka_conf_set_background_event_cb(conf, backgroundEventCallback)
+        // With log.queue the log callback runs on the thread serving that queue:
+        // the background thread. Without it librdkafka would print to stderr.
+        rd_kafka_conf_set_log_cb(conf, logCallback)
+        // Unretained: `self.events` outlives the client, which deinit destroys first.
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(events).toOpaque())
+
+        var errorBuffer = [CChar](repeating: 0, count: 512)
+        // rd_kafka_new takes ownership of conf only on success.
+        guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorBuffer, errorBuffer.count) else {
+            rd_kafka_conf_destroy(conf)
+            throw configurationError(cString(errorBuffer))
+        }
+        guard let background = rd_kafka_queue_get_background(rk) else {
+            rd_kafka_destroy(rk)
+            throw configurationError("librdkafka did not provide a background queue")
+        }
+        rd_kafka_set_log_queue(rk, background)
+        // Client-level errors are enqueued on the main queue; forward them to the
+        // background queue so the callback sees them and nothing piles up.
+        if let main = rd_kafka_queue_get_main(rk) {
+            rd_kafka_queue_forward(main, background)
+            rd_kafka_queue_destroy(main)
+        }
+
+        self.client = SendableOpaquePointer(pointer: rk)
+        self.backgroundQueue = SendableOpaquePointer(pointer: background)
+        self.events = events
+        self.brokers = brokers
+    }
+
+    deinit {
+        // Order matters: drop our queue reference, then destroy the client
+        // (which joins the background thread), and only then let `events` go.
+        rd_kafka_queue_destroy(backgroundQueue.pointer)
+        rd_kafka_destroy(client.pointer)
+    }
+
+    /// Sets one property; returns librdkafka's complaint, with secret values masked.
+    private static func set(_ key: String, _ value: String, on conf: OpaquePointer) -> String? {
+        var errorBuffer = [CChar](repeating: 0, count: 512)
+        let result = rd_kafka_conf_set(conf, key, value, &errorBuffer, errorBuffer.count)
+        guard result != RD_KAFKA_CONF_OK else { return nil }
+        var message = cString(errorBuffer)
+        if KafkaClientConfiguration.isSecret(property: key), !value.isEmpty {
+            message = message.replacingOccurrences(of: value, with: "***")
+        }
+        return "invalid client property '\(key)': \(message)"
+    }
+}
+
+/// Client-level events (errors, logs) from librdkafka, seen on its background thread.
+final class ClientEvents: Sendable {
+    private let logger: Logger
+    private let lastErrorMessage = Mutex<String?>(nil)
+
+    init(logger: Logger) { self.logger = logger }
+
+    /// The newest client-level error, preferring one that names a broker
+    /// address over librdkafka's summary "N/N brokers are down".
+    var lastError: String? { lastErrorMessage.withLock { $0 } }
+
+    func handle(_ event: OpaquePointer) {
+        switch Int32(rd_kafka_event_type(event)) {
+        case RD_KAFKA_EVENT_ERROR:
+            let code = rd_kafka_event_error(event)
+            let message = String(cString: rd_kafka_event_error_string(event))
+            lastErrorMessage.withLock { last in
+                if code != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || last == nil { last = message }
+            }
+            logger.debug("librdkafka error", metadata: ["error": "\(message)"])
+        case RD_KAFKA_EVENT_LOG:
+            var facility: UnsafePointer<CChar>?
+            var text: UnsafePointer<CChar>?
+            var level: Int32 = 0
+            guard rd_kafka_event_log(event, &facility, &text, &level) == 0, let text else { return }
+            log(level: level, facility: facility, message: text)
+        default:
+            break
+        }
+    }
+
+    func log(level: Int32, facility: UnsafePointer<CChar>?, message: UnsafePointer<CChar>) {
+        let swiftLevel = Self.logLevel(syslog: level)
+        guard logger.logLevel <= swiftLevel else { return }
+        let source = facility.map { String(cString: $0) } ?? "rdkafka"
+        logger.log(level: swiftLevel, "\(String(cString: message))", metadata: ["facility": "\(source)"])
+    }
+
+    /// librdkafka uses syslog levels.
+    static func logLevel(syslog level: Int32) -> Logger.Level {
+        switch level {
+        case ...2: .critical
+        case 3: .error
+        case 4: .warning
+        case 5: .notice
+        case 6: .info
+        default: .debug
+        }
+    }
+}
+
+/// One admin request in flight: resumed exactly once, from the background thread,
+/// with the request's result event.
+final class PendingAdminRequest: Sendable {
+    private let completion: @Sendable (OpaquePointer) -> Void
+    init(_ completion: @escaping @Sendable (OpaquePointer) -> Void) { self.completion = completion }
+    func complete(with event: OpaquePointer) { completion(event) }
+}
+
+/// The admin result event types; each carries the opaque of its request.
+private let adminResultEventTypes: Set<Int32> = [
+    RD_KAFKA_EVENT_CREATETOPICS_RESULT, RD_KAFKA_EVENT_DELETETOPICS_RESULT,
+    RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT, RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT,
+    RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT,
+    RD_KAFKA_EVENT_DELETEGROUPS_RESULT, RD_KAFKA_EVENT_LISTOFFSETS_RESULT,
+]
+
+/// librdkafka's log callback; `rk`'s opaque is the client's ``ClientEvents``.
+private func logCallback(_ rk: OpaquePointer?, _ level: Int32, _ facility: UnsafePointer<CChar>?, _ message: UnsafePointer<CChar>?) {
+    guard let rk, let message, let opaque = rd_kafka_opaque(rk) else { return }
+    Unmanaged<ClientEvents>.fromOpaque(opaque).takeUnretainedValue().log(level: level, facility: facility, message: message)
+}
+
+/// librdkafka's background-queue callback. Runs on librdkafka's background
+/// thread; owns `event` and destroys it. Never calls `rd_kafka_destroy`.
+private func backgroundEventCallback(_ rk: OpaquePointer?, _ event: OpaquePointer?, _ opaque: UnsafeMutableRawPointer?) {
+    guard let event else { return }
+    defer { rd_kafka_event_destroy(event) }
+    if adminResultEventTypes.contains(Int32(rd_kafka_event_type(event))) {
+        guard let requestOpaque = rd_kafka_event_opaque(event) else { return }
+        // Balances the passRetained in `RDKafkaHandle.adminRequest`: one event per request.
+        let request = Unmanaged<PendingAdminRequest>.fromOpaque(requestOpaque).takeRetainedValue()
+        request.complete(with: event)
+    } else if let opaque {
+        Unmanaged<ClientEvents>.fromOpaque(opaque).takeUnretainedValue().handle(event)
+    }
+}
+
+extension RDKafkaHandle {
+    /// Issues one admin request and awaits its result event without blocking a thread.
+    ///
+    /// `start` receives the client, the options and the reply queue and must call
+    /// exactly one librdkafka admin function with them; librdkafka then emits
+    /// exactly one result event (also on timeout or invalid arguments).
+    /// `parse` runs on the background thread and copies what it needs out of the
+    /// event, which is destroyed when it returns.
+    func adminRequest<Value: Sendable>(
+        _ operation: String,
+        kind adminOperation: rd_kafka_admin_op_t,
+        timeout: Duration,
+        start: (_ client: OpaquePointer, _ options: OpaquePointer, _ queue: OpaquePointer) -> Void,
+        parse: @escaping @Sendable (_ event: OpaquePointer) throws(KafkaAdminError) -> Value
+    ) async throws(KafkaAdminError) -> Value {
+        let brokers = self.brokers
+        let events = self.events
+        let result: Result<Value, KafkaAdminError> = await withCheckedContinuation { continuation in
+            guard let options = rd_kafka_AdminOptions_new(client.pointer, adminOperation) else {
+                continuation.resume(returning: .failure(KafkaAdminError(
+                    code: .invalidArgument, message: "rd_kafka_AdminOptions_new failed", operation: operation, brokers: brokers)))
+                return
+            }
+            // librdkafka copies the options when the request is issued.
+            defer { rd_kafka_AdminOptions_destroy(options) }
+
+            var errorBuffer = [CChar](repeating: 0, count: 256)
+            let timeoutMs = Int32(clamping: timeout.milliseconds)
+            let error = rd_kafka_AdminOptions_set_request_timeout(options, timeoutMs, &errorBuffer, errorBuffer.count)
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                continuation.resume(returning: .failure(KafkaAdminError(
+                    code: .init(rawValue: error.rawValue), message: cString(errorBuffer),
+                    operation: operation, brokers: brokers)))
+                return
+            }
+
+            let pending = PendingAdminRequest { event in
+                let topLevel = rd_kafka_event_error(event)
+                if topLevel != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    continuation.resume(returning: .failure(KafkaAdminError(
+                        code: .init(rawValue: topLevel.rawValue),
+                        message: rd_kafka_event_error_string(event).map { String(cString: $0) } ?? "unknown error",
+                        operation: operation, brokers: brokers, detail: events.lastError)))
+                    return
+                }
+                continuation.resume(returning: Result { () throws(KafkaAdminError) in try parse(event) })
+            }
+            rd_kafka_AdminOptions_set_opaque(options, Unmanaged.passRetained(pending).toOpaque())
+            start(client.pointer, options, backgroundQueue.pointer)
+        }
+        return try result.get()
+    }
+
+    /// Runs a blocking librdkafka call on a dedicated thread pool, never on
+    /// Swift's cooperative pool.
+    func blocking<Value: Sendable>(
+        _ body: @escaping @Sendable (_ client: OpaquePointer) -> Result<Value, KafkaAdminError>
+    ) async throws(KafkaAdminError) -> Value {
+        let result: Result<Value, KafkaAdminError> = await withCheckedContinuation { continuation in
+            Self.blockingQueue.async {
+                // `self` is captured, keeping the client alive for the call.
+                continuation.resume(returning: body(self.client.pointer))
+            }
+        }
+        return try result.get()
+    }
+
+    private static let blockingQueue = DispatchQueue(label: "kafka-admin.blocking", attributes: .concurrent)
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded down.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}
+
+/// The NUL-terminated text librdkafka wrote into an error buffer.
+package func cString(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self)
+}

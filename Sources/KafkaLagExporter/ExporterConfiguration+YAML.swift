@@ -1,0 +1,200 @@
+import Foundation
+import Yams
+
+extension ExporterConfiguration {
+    /// Reads and validates a YAML configuration file.
+    /// - Throws: ``ConfigurationError`` naming the file or the offending key.
+    static func load(file path: String) throws(ConfigurationError) -> ExporterConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
+            throw ConfigurationError(key: path, "configuration file \(reason)")
+        }
+        return try parse(yaml: text, source: path)
+    }
+
+    /// Parses YAML text. Unknown keys, wrong types and bad values are errors.
+    static func parse(yaml text: String, source: String = "configuration") throws(ConfigurationError) -> ExporterConfiguration {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigurationError(key: source, "not valid YAML: \(error)")
+        }
+        var configuration = ExporterConfiguration()
+        guard let root, root.null == nil else { return configuration }
+        let reader = try MappingReader(root, path: "")
+        if let value = try reader.int("port") {
+            guard (1...65535).contains(value) else { throw ConfigurationError(key: "port", "must be between 1 and 65535, got \(value)") }
+            configuration.port = value
+        }
+        if let value = try reader.duration("poll-interval") { configuration.pollInterval = value }
+        if let value = try reader.duration("kafka-client-timeout") { configuration.kafkaClientTimeout = value }
+        if let value = try reader.string("client-group-id") { configuration.clientGroupId = value }
+        if let value = try reader.int("lookup-table-size") {
+            guard value >= 2 else { throw ConfigurationError(key: "lookup-table-size", "must be at least 2, got \(value)") }
+            configuration.lookupTableSize = value
+        }
+        if let value = try reader.stringList("metric-allowlist", aliases: ["metric-whitelist"]) { configuration.metricAllowlist = value }
+        if let value = try reader.string("log-level") {
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            guard levels.contains(value) else {
+                throw ConfigurationError(key: "log-level", "must be one of \(levels.joined(separator: ", ")), got '\(value)'")
+            }
+            configuration.logLevel = value
+        }
+        if let value = try reader.string("log-format") {
+            guard ["logfmt", "json"].contains(value) else { throw ConfigurationError(key: "log-format", "must be logfmt or json, got '\(value)'") }
+            configuration.logFormat = value
+        }
+        if let clusters = reader.node("clusters") {
+            guard let sequence = clusters.sequence else { throw ConfigurationError(key: "clusters", "must be a list of clusters") }
+            for (index, node) in sequence.enumerated() {
+                configuration.clusters.append(try ClusterConfiguration(node, path: "clusters[\(index)]"))
+            }
+        }
+        try reader.rejectUnknownKeys()
+
+        var seen = Set<String>()
+        for cluster in configuration.clusters where !seen.insert(cluster.name).inserted {
+            throw ConfigurationError(key: "clusters", "duplicate cluster name '\(cluster.name)'")
+        }
+        return configuration
+    }
+}
+
+extension ClusterConfiguration {
+    init(_ node: Node, path: String) throws(ConfigurationError) {
+        let reader = try MappingReader(node, path: path)
+        guard let name = try reader.string("name"), !name.isEmpty else {
+            throw ConfigurationError(key: "\(path).name", "is required")
+        }
+        guard let brokers = try reader.string("bootstrap-brokers", aliases: ["bootstrap-servers"]), !brokers.isEmpty else {
+            throw ConfigurationError(key: "\(path).bootstrap-brokers", "is required")
+        }
+        self.init(name: name, bootstrapBrokers: brokers)
+        groupAllowlist = try reader.stringList("group-allowlist", aliases: ["group-whitelist"]) ?? []
+        groupDenylist = try reader.stringList("group-denylist", aliases: ["group-blacklist"]) ?? []
+        topicAllowlist = try reader.stringList("topic-allowlist", aliases: ["topic-whitelist"]) ?? []
+        topicDenylist = try reader.stringList("topic-denylist", aliases: ["topic-blacklist"]) ?? []
+        // The original keeps consumer and admin properties apart; one client reads
+        // everything here, so both maps merge (admin properties win).
+        clientProperties = try reader.stringMap("consumer-properties") ?? [:]
+        for (key, value) in try reader.stringMap("admin-client-properties") ?? [:] { clientProperties[key] = value }
+        for (key, value) in try reader.stringMap("client-properties") ?? [:] { clientProperties[key] = value }
+        labels = try reader.stringMap("labels") ?? [:]
+        try reader.rejectUnknownKeys()
+        _ = try groupFilter()
+        _ = try topicFilter()
+    }
+}
+
+/// Reads a YAML mapping key by key and remembers which keys were read, so that
+/// the rest can be rejected as unknown.
+private final class MappingReader {
+    private let entries: [(key: String, value: Node)]
+    private let path: String
+    private var used = Set<String>()
+
+    init(_ node: Node, path: String) throws(ConfigurationError) {
+        guard let mapping = node.mapping else {
+            throw ConfigurationError(key: path.isEmpty ? "configuration" : path, "must be a mapping of keys to values")
+        }
+        var entries: [(String, Node)] = []
+        for (key, value) in mapping {
+            guard let name = key.scalar?.string else { throw ConfigurationError(key: path, "keys must be strings") }
+            entries.append((name, value))
+        }
+        self.entries = entries
+        self.path = path
+    }
+
+    private func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    func node(_ key: String, aliases: [String] = []) -> Node? {
+        for name in [key] + aliases {
+            if let entry = entries.first(where: { $0.key == name }) {
+                used.insert(name)
+                return entry.value
+            }
+        }
+        return nil
+    }
+
+    func string(_ key: String, aliases: [String] = []) throws(ConfigurationError) -> String? {
+        guard let node = node(key, aliases: aliases) else { return nil }
+        guard let scalar = node.scalar else { throw ConfigurationError(key: keyPath(key), "must be a single value") }
+        return scalar.string
+    }
+
+    func int(_ key: String) throws(ConfigurationError) -> Int? {
+        guard let text = try string(key) else { return nil }
+        guard let value = Int(text) else { throw ConfigurationError(key: keyPath(key), "must be an integer, got '\(text)'") }
+        return value
+    }
+
+    func duration(_ key: String) throws(ConfigurationError) -> Duration? {
+        guard let text = try string(key) else { return nil }
+        guard let value = DurationParser.parse(text), value > .zero else {
+            throw ConfigurationError(key: keyPath(key), "must be a positive duration such as 30s, 500ms or 2m, got '\(text)'")
+        }
+        return value
+    }
+
+    func stringList(_ key: String, aliases: [String] = []) throws(ConfigurationError) -> [String]? {
+        guard let node = node(key, aliases: aliases) else { return nil }
+        if node.null != nil { return [] }
+        if let scalar = node.scalar { return [scalar.string] }
+        guard let sequence = node.sequence else { throw ConfigurationError(key: keyPath(key), "must be a list of strings") }
+        var values: [String] = []
+        for item in sequence {
+            guard let scalar = item.scalar else { throw ConfigurationError(key: keyPath(key), "must be a list of strings") }
+            values.append(scalar.string)
+        }
+        return values
+    }
+
+    func stringMap(_ key: String) throws(ConfigurationError) -> [String: String]? {
+        guard let node = node(key) else { return nil }
+        if node.scalar?.string == "" || node.null != nil { return [:] }
+        guard let mapping = node.mapping else { throw ConfigurationError(key: keyPath(key), "must be a mapping of names to values") }
+        var values: [String: String] = [:]
+        for (name, value) in mapping {
+            guard let name = name.scalar?.string, let value = value.scalar?.string else {
+                throw ConfigurationError(key: keyPath(key), "must map names to single values")
+            }
+            values[name] = value
+        }
+        return values
+    }
+
+    func rejectUnknownKeys() throws(ConfigurationError) {
+        if let unknown = entries.first(where: { !used.contains($0.key) }) {
+            throw ConfigurationError(key: keyPath(unknown.key), "unknown key")
+        }
+    }
+}
+
+/// Durations as written in the configuration: `30s`, `500ms`, `2m`, `1h`, a
+/// plain number of seconds, or the original's `30 seconds` form.
+enum DurationParser {
+    static func parse(_ text: String) -> Duration? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let number = trimmed.prefix { $0.isNumber || $0 == "." }
+        guard !number.isEmpty, let value = Double(number), value.isFinite else { return nil }
+        let unit = trimmed.dropFirst(number.count).trimmingCharacters(in: .whitespaces)
+        let seconds: Double
+        switch unit {
+        case "", "s", "sec", "secs", "second", "seconds": seconds = value
+        case "ms", "milli", "millis", "millisecond", "milliseconds": seconds = value / 1000
+        case "m", "min", "mins", "minute", "minutes": seconds = value * 60
+        case "h", "hour", "hours": seconds = value * 3600
+        default: return nil
+        }
+        // At most ten years: far beyond any sensible interval, far below Int64 overflow.
+        guard seconds <= 10 * 365 * 24 * 3600 else { return nil }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
+    }
+}

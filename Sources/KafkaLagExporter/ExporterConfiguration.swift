@@ -1,0 +1,77 @@
+import LagCore
+
+/// The daemon's configuration file (`config/exporter.yaml`), also read by
+/// `lag --config FILE --cluster NAME`. Every key is documented in
+/// docs/configuration.md.
+struct ExporterConfiguration: Sendable, Hashable {
+    var port: Int = 8000
+    var pollInterval: Duration = .seconds(30)
+    var kafkaClientTimeout: Duration = .seconds(10)
+    var clientGroupId: String = "kafkalagexporter"
+    var lookupTableSize: Int = 60
+    var metricAllowlist: [String] = [".*"]
+    var logLevel: String = "info"
+    var logFormat: String = "logfmt"
+    var clusters: [ClusterConfiguration] = []
+
+    /// The cluster named `name`, or the only one when `name` is nil.
+    func cluster(named name: String?) throws(ConfigurationError) -> ClusterConfiguration {
+        if let name {
+            guard let cluster = clusters.first(where: { $0.name == name }) else {
+                let known = clusters.map(\.name).joined(separator: ", ")
+                throw ConfigurationError(key: "clusters", "no cluster named '\(name)' (configured: \(known))")
+            }
+            return cluster
+        }
+        guard !clusters.isEmpty else { throw ConfigurationError(key: "clusters", "no cluster is configured") }
+        guard clusters.count == 1 else {
+            throw ConfigurationError(
+                key: "clusters",
+                "\(clusters.count) clusters are configured (\(clusters.map(\.name).joined(separator: ", "))): choose one with --cluster")
+        }
+        return clusters[0]
+    }
+}
+
+/// One Kafka cluster to watch.
+struct ClusterConfiguration: Sendable, Hashable {
+    var name: String
+    var bootstrapBrokers: String
+    var groupAllowlist: [String] = []
+    var groupDenylist: [String] = []
+    var topicAllowlist: [String] = []
+    var topicDenylist: [String] = []
+    /// librdkafka client properties (security.protocol, sasl.*, ssl.*, ...).
+    var clientProperties: [String: String] = [:]
+    /// Extra constant labels on this cluster's series.
+    var labels: [String: String] = [:]
+
+    func groupFilter() throws(ConfigurationError) -> NameFilter {
+        do {
+            return try NameFilter(allow: groupAllowlist, deny: groupDenylist)
+        } catch {
+            throw ConfigurationError(key: "clusters[\(name)].group-\(error.role == .allow ? "allowlist" : "denylist")", error.description)
+        }
+    }
+
+    func topicFilter() throws(ConfigurationError) -> NameFilter {
+        do {
+            return try NameFilter(allow: topicAllowlist, deny: topicDenylist)
+        } catch {
+            throw ConfigurationError(key: "clusters[\(name)].topic-\(error.role == .allow ? "allowlist" : "denylist")", error.description)
+        }
+    }
+}
+
+/// A configuration problem, naming the key (or file) at fault.
+struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    var key: String
+    var message: String
+
+    init(key: String, _ message: String) {
+        self.key = key
+        self.message = message
+    }
+
+    var description: String { "\(key): \(message)" }
+}

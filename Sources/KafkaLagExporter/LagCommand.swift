@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+import KafkaAdmin
+import LagCore
+import Logging
+
+/// `kafka-lag-exporter lag`: print every consumer group's lag once and exit.
+struct LagCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lag",
+        abstract: "Print the lag of every consumer group once, like kafka-consumer-groups --describe.",
+        discussion: """
+            Lag = max(0, log-end offset - committed offset), per partition. A partition of a
+            topic the group consumes but has no commit for shows '-' (null in JSON).
+            Regexes match whole names (as in kafka-lag-exporter): 'orders' does not match 'orders-dlq'.
+
+            Exit codes: 0 success (also when no group matches), 64 usage or configuration
+            error, 69 the cluster could not be reached or answered with an error.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Bootstrap servers, host:port[,host:port]. Required unless --config names a cluster.",
+                                             valueName: "host:port"))
+    var bootstrapServers: String?
+
+    @Option(name: .customLong("group"), help: ArgumentHelp("Only groups matching REGEX (repeatable).", valueName: "REGEX"))
+    var groups: [String] = []
+
+    @Option(name: .customLong("exclude-group"), help: ArgumentHelp("Skip groups matching REGEX (repeatable).", valueName: "REGEX"))
+    var excludedGroups: [String] = []
+
+    @Option(name: .customLong("topic"), help: ArgumentHelp("Only topics matching REGEX (repeatable).", valueName: "REGEX"))
+    var topics: [String] = []
+
+    @Option(name: .customLong("exclude-topic"), help: ArgumentHelp("Skip topics matching REGEX (repeatable).", valueName: "REGEX"))
+    var excludedTopics: [String] = []
+
+    @Option(name: .long, help: "Output format: table, json or csv.")
+    var output: OutputFormat = .table
+
+    @Option(name: .long, help: ArgumentHelp("Give up after SECONDS (all requests together).", valueName: "SECONDS"))
+    var timeout: Double = 10
+
+    @Option(name: .customShort("X"), help: ArgumentHelp(
+        "librdkafka client property key=value, e.g. security.protocol=SSL (repeatable).", valueName: "key=value"))
+    var properties: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Read the cluster from this exporter configuration file.", valueName: "FILE"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("The cluster of --config to use (needed when it has several).", valueName: "NAME"))
+    var cluster: String?
+
+    @Flag(name: .shortAndLong, help: "Log librdkafka's diagnostics to standard error.")
+    var verbose = false
+
+    func validate() throws {
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)") }
+        if cluster != nil && config == nil { throw ValidationError("--cluster needs --config FILE") }
+        if config == nil && bootstrapServers == nil {
+            throw ValidationError("--bootstrap-servers is required (or --config FILE naming a cluster)")
+        }
+        if let bootstrapServers { try Self.validateBrokers(bootstrapServers) }
+        for property in properties where !property.contains("=") || property.hasPrefix("=") {
+            throw ValidationError("-X expects key=value, got '\(property)'")
+        }
+        for (flag, patterns) in [("--group", groups), ("--exclude-group", excludedGroups),
+                                 ("--topic", topics), ("--exclude-topic", excludedTopics)] {
+            for pattern in patterns {
+                do { _ = try NameFilter(allow: [pattern]) } catch {
+                    throw ValidationError("\(flag): \(error)")
+                }
+            }
+        }
+    }
+
+    static func validateBrokers(_ list: String) throws {
+        for broker in list.split(separator: ",", omittingEmptySubsequences: false) {
+            let trimmed = broker.trimmingCharacters(in: .whitespaces)
+            guard let colon = trimmed.lastIndex(of: ":"), colon != trimmed.startIndex,
+                  let port = Int(trimmed[trimmed.index(after: colon)...]), (1...65535).contains(port) else {
+                throw ValidationError("--bootstrap-servers: '\(trimmed)' is not host:port")
+            }
+        }
+    }
+
+    func run() async throws {
+        let logger = makeLogger()
+        let target: ClusterConfiguration
+        do {
+            target = try resolveCluster()
+        } catch {
+            printError("\(error)")
+            throw ExitStatus.usage
+        }
+
+        let client: KafkaAdminClient
+        let collector: LagCollector
+        do {
+            client = try KafkaAdminClient(
+                configuration: KafkaClientConfiguration(
+                    bootstrapServers: target.bootstrapBrokers, properties: target.clientProperties,
+                    requestTimeout: .milliseconds(Int64(timeout * 1000))),
+                logger: logger)
+            collector = LagCollector(
+                client: client, cluster: target.name,
+                groupFilter: try target.groupFilter(), topicFilter: try target.topicFilter())
+        } catch let error as KafkaAdminError {
+            printError(error.description)
+            throw ExitStatus.usage
+        } catch {
+            printError("\(error)")
+            throw ExitStatus.usage
+        }
+
+        let outcome: LagCollector.Outcome
+        do {
+            outcome = try await collector.collect(timeout: .milliseconds(Int64(timeout * 1000)))
+        } catch {
+            printError(error.description)
+            throw error.kind == .configuration ? ExitStatus.usage : ExitStatus.unavailable
+        }
+        for (group, error) in outcome.groupFailures.sorted(by: { $0.key < $1.key }) {
+            printError("group '\(group)' skipped: \(error.description)", prefix: "warning")
+        }
+
+        let report = LagReport(snapshot: outcome.snapshot)
+        if report.rows.isEmpty && output != .table {
+            printError("no consumer group matches (\(report.totalGroupCount) group(s) on cluster \(report.cluster))", prefix: "note")
+        }
+        FileHandle.standardOutput.write(Data(output.render(report).utf8))
+    }
+
+    /// The cluster to query: from --config/--cluster, overridden by flags.
+    func resolveCluster() throws -> ClusterConfiguration {
+        var cluster: ClusterConfiguration
+        if let config {
+            cluster = try ExporterConfiguration.load(file: config).cluster(named: self.cluster)
+            if let bootstrapServers { cluster.bootstrapBrokers = bootstrapServers }
+        } else {
+            cluster = ClusterConfiguration(name: "default", bootstrapBrokers: bootstrapServers ?? "")
+        }
+        if !groups.isEmpty { cluster.groupAllowlist = groups }
+        if !excludedGroups.isEmpty { cluster.groupDenylist = excludedGroups }
+        if !topics.isEmpty { cluster.topicAllowlist = topics }
+        if !excludedTopics.isEmpty { cluster.topicDenylist = excludedTopics }
+        for property in properties {
+            let parts = property.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            cluster.clientProperties[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        return cluster
+    }
+
+    private func makeLogger() -> Logger {
+        var logger = Logger(label: "rdkafka") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = verbose ? .debug : .critical
+        return logger
+    }
+}
+
+extension OutputFormat: ExpressibleByArgument {}
+
+/// One line on standard error.
+func printError(_ message: String, prefix: String = "error") {
+    FileHandle.standardError.write(Data("\(prefix): \(message)\n".utf8))
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Synchronization
+
+/// A real Kafka-protocol broker (Tansu, in-memory storage) on a free loopback
+/// port, started for one test or one demo run.
+///
+/// The broker runs under a small shell guard that kills it when ``stop()`` is
+/// called (SIGTERM to the guard) or when this process is gone (the guard
+/// checks every half second), so no broker outlives its test run, even when
+/// the test process crashes.
+public final class TestBroker: Sendable {
+    public let port: UInt16
+    public var bootstrapServers: String { "127.0.0.1:\(port)" }
+    /// The guard shell's pid, nil once stopped.
+    private let guardPid: Mutex<pid_t?>
+
+    /// Starts a broker and returns once it accepts connections.
+    public static func start(port requested: UInt16? = nil, timeout: Duration = .seconds(15)) async throws -> TestBroker {
+        let binary = try tansuBinary()
+        let port = try requested ?? freeLoopbackPort()
+        let url = "tcp://127.0.0.1:\(port)"
+        let script = #"""
+            "$0" broker --listener-url "$1" --advertised-listener-url "$1" & broker=$!
+            trap 'kill $broker 2>/dev/null; wait $broker; exit 0' TERM
+            while kill -0 "$2" 2>/dev/null && kill -0 $broker 2>/dev/null; do sleep 0.5 & wait $!; done
+            kill $broker 2>/dev/null; wait $broker
+            """#
+        let pid = try ChildProcess.spawn("/bin/sh", ["-c", script, binary, url, String(getpid())])
+        let broker = TestBroker(port: port, guardPid: pid)
+        try await broker.waitUntilAccepting(timeout: timeout)
+        return broker
+    }
+
+    private init(port: UInt16, guardPid: pid_t) {
+        self.port = port
+        self.guardPid = Mutex(guardPid)
+    }
+
+    deinit { stop() }
+
+    /// Stops the broker (its data is lost) and waits for it to exit. Idempotent.
+    public func stop() {
+        guard let pid = guardPid.withLock({ state in
+            let pid = state
+            state = nil
+            return pid
+        }) else { return }
+        kill(pid, SIGTERM)
+        _ = ChildProcess.wait(pid)
+    }
+
+    /// Polls until a TCP connect succeeds: the broker's listener is up.
+    private func waitUntilAccepting(timeout: Duration) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if Self.canConnect(port: port) { return }
+            if let pid = guardPid.withLock({ $0 }), ChildProcess.hasExited(pid) {
+                guardPid.withLock { $0 = nil }
+                throw TestBrokerError("the test broker exited during start-up (port \(port))")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        stop()
+        throw TestBrokerError("the test broker did not accept connections on 127.0.0.1:\(port) within \(timeout)")
+    }
+
+    /// The Tansu binary: `$TANSU_BIN`, else `.tools/bin/tansu` in the repository (installed by `make setup`).
+    public static func tansuBinary() throws -> String {
+        if let path = ProcessInfo.processInfo.environment["TANSU_BIN"], !path.isEmpty { return path }
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let candidates = [
+            repository.appendingPathComponent(".tools/bin/tansu").path,
+            FileManager.default.currentDirectoryPath + "/.tools/bin/tansu",
+        ]
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw TestBrokerError("the test broker is not installed (looked for \(candidates[0])): run `make setup`")
+        }
+        return found
+    }
+
+    /// A port the kernel just handed out for 127.0.0.1.
+    public static func freeLoopbackPort() throws -> UInt16 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw TestBrokerError("socket() failed: errno \(errno)") }
+        defer { close(descriptor) }
+        var address = loopbackAddress(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw TestBrokerError("could not bind a loopback port: errno \(errno)") }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    static func canConnect(port: UInt16) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = loopbackAddress(port: port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
+    private static func loopbackAddress(port: UInt16) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return address
+    }
+}
+
+public struct TestBrokerError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

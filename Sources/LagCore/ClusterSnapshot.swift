@@ -1,0 +1,99 @@
+/// A member of a consumer group, as far as lag reporting needs it.
+public struct GroupMember: Sendable, Hashable {
+    public var consumerId: String
+    public var clientId: String
+    public var host: String
+    public var assignment: [TopicPartition]
+
+    public init(consumerId: String, clientId: String, host: String, assignment: [TopicPartition]) {
+        self.consumerId = consumerId
+        self.clientId = clientId
+        self.host = host
+        self.assignment = assignment
+    }
+}
+
+/// Log-start and log-end offsets of one partition; nil where the broker did not answer.
+public struct PartitionOffsets: Sendable, Hashable {
+    /// The oldest offset still in the log ("earliest").
+    public var logStart: Int64?
+    /// The offset the next record will get ("latest", high watermark).
+    public var logEnd: Int64?
+
+    public init(logStart: Int64?, logEnd: Int64?) {
+        self.logStart = logStart
+        self.logEnd = logEnd
+    }
+}
+
+/// One consumer group at poll time: its members and committed offsets, and the
+/// partitions reported for it.
+public struct ConsumerGroupSnapshot: Sendable, Hashable {
+    public var id: String
+    /// The group state as the broker names it (Stable, Empty, ...).
+    public var state: String
+    public var members: [GroupMember]
+    /// Committed offsets; a partition without a commit is absent.
+    public var committedOffsets: [TopicPartition: Int64]
+    /// The partitions reported for this group, sorted: every partition of each
+    /// topic the group has committed on or is assigned, minus filtered topics.
+    public var partitions: [TopicPartition]
+
+    /// - Parameters:
+    ///   - topicPartitions: partition ids per topic, from cluster metadata; a
+    ///     topic missing here contributes only the partitions the group names.
+    ///   - topicFilter: which topics to report.
+    public init(
+        id: String,
+        state: String,
+        members: [GroupMember],
+        committedOffsets: [TopicPartition: Int64],
+        topicPartitions: [String: [Int32]],
+        topicFilter: NameFilter = .all
+    ) {
+        var partitions = Set(committedOffsets.keys)
+        for member in members { partitions.formUnion(member.assignment) }
+        for topic in Set(partitions.map(\.topic)) {
+            for partition in topicPartitions[topic] ?? [] {
+                partitions.insert(TopicPartition(topic, partition))
+            }
+        }
+        self.id = id
+        self.state = state
+        self.members = members
+        self.partitions = partitions.filter { topicFilter.includes($0.topic) }.sorted()
+        self.committedOffsets = committedOffsets.filter { topicFilter.includes($0.key.topic) }
+    }
+
+    /// The member a partition is assigned to, if any.
+    public func owner(of partition: TopicPartition) -> GroupMember? {
+        members.first { $0.assignment.contains(partition) }
+    }
+}
+
+/// Everything one poll of a cluster learned, immutable once built.
+public struct ClusterSnapshot: Sendable, Hashable {
+    public var cluster: String
+    /// Groups sorted by id.
+    public var groups: [ConsumerGroupSnapshot]
+    public var partitionOffsets: [TopicPartition: PartitionOffsets]
+    /// How many groups the cluster has before filtering.
+    public var totalGroupCount: Int
+
+    public init(
+        cluster: String,
+        groups: [ConsumerGroupSnapshot],
+        partitionOffsets: [TopicPartition: PartitionOffsets],
+        totalGroupCount: Int? = nil
+    ) {
+        self.cluster = cluster
+        self.groups = groups.sorted { $0.id < $1.id }
+        self.partitionOffsets = partitionOffsets
+        self.totalGroupCount = totalGroupCount ?? groups.count
+    }
+
+    /// Every partition any group reports: the ones whose offsets a poll must read.
+    public static func partitionsOfInterest(_ groups: [ConsumerGroupSnapshot]) -> Set<TopicPartition> {
+        groups.reduce(into: Set()) { $0.formUnion($1.partitions) }
+    }
+}
