@@ -101,9 +101,7 @@ public final class KafkaAdminClient: Sendable {
                    let first = errors[0] {
                     // Errors are owned by the result event.
                     throw KafkaAdminError(
-                        code: .init(rawValue: rd_kafka_error_code(first).rawValue),
-                        message: String(cString: rd_kafka_error_string(first)),
-                        operation: "ListConsumerGroups", brokers: brokers, detail: events.lastError)
+                        borrowing: first, operation: "ListConsumerGroups", brokers: brokers, detail: events.lastError)
                 }
                 var count = 0
                 guard let listings = rd_kafka_ListConsumerGroups_result_valid(result, &count) else { return [] }
@@ -148,9 +146,7 @@ public final class KafkaAdminClient: Sendable {
         var error: KafkaAdminError?
         if let groupError = rd_kafka_ConsumerGroupDescription_error(group) {
             error = KafkaAdminError(
-                code: .init(rawValue: rd_kafka_error_code(groupError).rawValue),
-                message: String(cString: rd_kafka_error_string(groupError)),
-                operation: "DescribeConsumerGroups(\(groupId))", brokers: brokers)
+                        borrowing: groupError, operation: "DescribeConsumerGroups(\(groupId))", brokers: brokers)
         }
         let members = (0..<rd_kafka_ConsumerGroupDescription_member_count(group)).compactMap { index -> MemberDescription? in
             guard let member = rd_kafka_ConsumerGroupDescription_member(group, index) else { return nil }
@@ -201,9 +197,7 @@ public final class KafkaAdminClient: Sendable {
                       let group = groups[0] else { return [:] }
                 if let error = rd_kafka_group_result_error(group) {
                     throw KafkaAdminError(
-                        code: .init(rawValue: rd_kafka_error_code(error).rawValue),
-                        message: String(cString: rd_kafka_error_string(error)),
-                        operation: operation, brokers: brokers)
+                        borrowing: error, operation: operation, brokers: brokers)
                 }
                 var offsets: [TopicPartition: Int64] = [:]
                 for entry in TopicPartitionList.entries(of: rd_kafka_group_result_partitions(group))

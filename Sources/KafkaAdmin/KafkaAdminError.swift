@@ -78,6 +78,14 @@ public struct KafkaAdminError: Error, Sendable, Hashable, CustomStringConvertibl
         return text
     }
 
+    /// Copies an `rd_kafka_error_t` that a result event owns (so it is not destroyed here).
+    init(borrowing error: OpaquePointer, operation: String, brokers: String, detail: String? = nil) {
+        self.init(
+            code: Code(rawValue: rd_kafka_error_code(error).rawValue),
+            message: String(cString: rd_kafka_error_string(error)),
+            operation: operation, brokers: brokers, detail: detail)
+    }
+
     static func kind(of code: Code) -> Kind {
         switch code {
         case .transport, .resolve, .allBrokersDown, .timedOut: .connectivity

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KafkaAdmin
 
 /// The `kafka-lag-exporter` command: a Kafka consumer-lag exporter.
@@ -17,6 +18,27 @@ struct KafkaLagExporter: AsyncParsableCommand {
             version: Version.description,
             subcommands: [LagCommand.self]
         )
+    }
+
+    /// Runs the command; a usage error prints one line (not the whole usage
+    /// text) and exits 64. Help, version and other exits behave as usual.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            let text = message(for: error)
+            guard code == .validationFailure, !text.isEmpty else { exit(withError: error) }
+            let subcommand = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? ""
+            let help = subcommand.isEmpty ? "kafka-lag-exporter --help" : "kafka-lag-exporter \(subcommand) --help"
+            printError("\(text) (see '\(help)')")
+            exit(withError: ExitStatus.usage)
+        }
     }
 }
 

@@ -185,27 +185,29 @@ struct LagCommandErrorTests {
     @Test func unknownFlagIsAUsageError() async throws {
         let result = try await exporter("lag", "--bootstrap-servers", "127.0.0.1:9092", "--frobnicate")
         #expect(result.status == 64)
-        #expect(result.standardError.hasPrefix("Error: Unknown option '--frobnicate'"))
+        #expect(result.standardError == "error: Unknown option '--frobnicate' (see 'kafka-lag-exporter lag --help')\n")
     }
 
     @Test(arguments: [("--group", "("), ("--exclude-group", "[a-"), ("--topic", "*x"), ("--exclude-topic", "(?<")])
     func badRegexNamesTheFlagAndPattern(flag: String, pattern: String) async throws {
         let result = try await exporter("lag", "--bootstrap-servers", "127.0.0.1:9092", flag, pattern)
         #expect(result.status == 64)
-        #expect(result.standardError.hasPrefix("Error: \(flag): invalid regular expression '\(pattern)'"))
+        #expect(result.standardError.hasPrefix("error: \(flag): invalid regular expression '\(pattern)'"))
+        #expect(result.standardError.split(separator: "\n").count == 1)
     }
 
     @Test func missingBootstrapServersIsAUsageError() async throws {
         let result = try await exporter("lag")
         #expect(result.status == 64)
-        #expect(result.standardError.hasPrefix("Error: --bootstrap-servers is required"))
+        #expect(result.standardError == "error: --bootstrap-servers is required (or --config FILE naming a cluster) (see 'kafka-lag-exporter lag --help')\n")
     }
 
     @Test(arguments: ["localhost", "host:port", "a:1,b", ":9092", "h:70000"])
     func malformedBootstrapServersAreNamed(value: String) async throws {
         let result = try await exporter("lag", "--bootstrap-servers", value)
         #expect(result.status == 64)
-        #expect(result.standardError.hasPrefix("Error: --bootstrap-servers: '"))
+        #expect(result.standardError.hasPrefix("error: --bootstrap-servers: '\(value.split(separator: ",").last.map(String.init) ?? value)' is not host:port") || result.standardError.hasPrefix("error: --bootstrap-servers: '"))
+        #expect(result.standardError.split(separator: "\n").count == 1)
     }
 
     @Test func missingConfigFileIsNamed() async throws {

@@ -60,8 +60,7 @@ extension KafkaAdminClient {
                       let group = groups[0] else { return }
                 if let error = rd_kafka_group_result_error(group) {
                     throw KafkaAdminError(
-                        code: .init(rawValue: rd_kafka_error_code(error).rawValue),
-                        message: String(cString: rd_kafka_error_string(error)), operation: operation, brokers: brokers)
+                        borrowing: error, operation: operation, brokers: brokers)
                 }
                 for entry in TopicPartitionList.entries(of: rd_kafka_group_result_partitions(group))
                 where entry.error != RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -90,9 +89,7 @@ extension KafkaAdminClient {
                 for index in 0..<count {
                     guard let group = groups[index], let error = rd_kafka_group_result_error(group) else { continue }
                     throw KafkaAdminError(
-                        code: .init(rawValue: rd_kafka_error_code(error).rawValue),
-                        message: String(cString: rd_kafka_error_string(error)),
-                        operation: "DeleteGroups(\(String(cString: rd_kafka_group_result_name(group))))", brokers: brokers)
+                        borrowing: error, operation: "DeleteGroups(\(String(cString: rd_kafka_group_result_name(group))))", brokers: brokers)
                 }
             }
         )
