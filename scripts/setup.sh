@@ -6,6 +6,7 @@
 #   - librdkafka >= 2.3: the distribution's librdkafka-dev when it is new
 #     enough, otherwise Debian trixie's source package built into /usr/local
 #   - the test broker Tansu (a Kafka-protocol broker) into .tools/
+#   - Prometheus and promtool (Debian), for the scrape tests
 #
 # Runs as root (CI) or through sudo when available.
 set -euo pipefail
@@ -51,7 +52,7 @@ version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ];
 
 # --- build dependencies ------------------------------------------------------
 apt_install ca-certificates pkg-config make libssl-dev libsasl2-dev libzstd-dev liblz4-dev \
-    zlib1g-dev libcurl4-openssl-dev debian-archive-keyring
+    zlib1g-dev libcurl4-openssl-dev debian-archive-keyring gzip prometheus
 
 # --- librdkafka >= 2.3 ---------------------------------------------------------
 rdkafka_ok() { pkg-config --exists rdkafka && version_ge "$(pkg-config --modversion rdkafka)" "$MIN_RDKAFKA"; }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KafkaAdmin
 import KafkaTestSupport
 import LagCore
@@ -48,10 +49,14 @@ struct DemoWorkload: AsyncParsableCommand {
         for (group, offsets) in positions.sorted(by: { $0.key < $1.key }) {
             try await admin.alterCommittedOffsets(group: group, offsets: offsets)
         }
-        print("demo workload ready on \(bootstrapServers): topics \(Self.topics.keys.sorted().joined(separator: ", ")); "
-              + "groups \(positions.keys.sorted().joined(separator: ", "))")
+        // Unbuffered: the demo script waits for this line while we keep running.
+        FileHandle.standardOutput.write(Data(("demo workload ready on \(bootstrapServers): topics \(Self.topics.keys.sorted().joined(separator: ", ")); "
+            + "groups \(positions.keys.sorted().joined(separator: ", "))\n").utf8))
 
         guard follow > 0 else { return }
+        // Live traffic: every tick one record per partition; "billing" keeps up
+        // with orders (commits to the log end), the other groups fall behind.
+        var produced = Int64(records)
         while !Task.isCancelled {
             try await Task.sleep(for: .milliseconds(Int64(follow * 1000)))
             for (topic, partitions) in Self.topics {
@@ -59,6 +64,10 @@ struct DemoWorkload: AsyncParsableCommand {
                     try await producer.produce(topic: topic, partition: partition, count: 1, payload: "live")
                 }
             }
+            produced += 1
+            try await admin.alterCommittedOffsets(
+                group: "billing",
+                offsets: Dictionary(uniqueKeysWithValues: (0..<3).map { (TopicPartition("orders", Int32($0)), produced - Int64($0)) }))
         }
     }
 }

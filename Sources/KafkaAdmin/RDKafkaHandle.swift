@@ -147,8 +147,68 @@ final class ClientEvents: Sendable {
     }
 }
 
-/// One admin request in flight: resumed exactly once, from the background thread,
-/// with the request's result event.
+/// A continuation resumed exactly once: by the result, or earlier by task
+/// cancellation (a result arriving after that is dropped).
+final class ResumeOnce<Value: Sendable>: Sendable {
+    private enum State {
+        case idle
+        case waiting(CheckedContinuation<Result<Value, KafkaAdminError>, Never>)
+        case cancelled
+        case finished
+    }
+    private let state = Mutex<State>(.idle)
+    private let cancelledError: KafkaAdminError
+
+    init(cancelledError: KafkaAdminError) { self.cancelledError = cancelledError }
+
+    func attach(_ continuation: CheckedContinuation<Result<Value, KafkaAdminError>, Never>) {
+        let cancelledAlready = state.withLock { state in
+            if case .cancelled = state {
+                state = .finished
+                return true
+            }
+            state = .waiting(continuation)
+            return false
+        }
+        if cancelledAlready { continuation.resume(returning: .failure(cancelledError)) }
+    }
+
+    /// Whether a result is still wanted (not resumed, not cancelled).
+    var isPending: Bool {
+        state.withLock { state in
+            switch state {
+            case .idle, .waiting: true
+            case .cancelled, .finished: false
+            }
+        }
+    }
+
+    func resume(_ result: Result<Value, KafkaAdminError>) {
+        take(next: .finished)?.resume(returning: result)
+    }
+
+    func cancel() {
+        take(next: .cancelled)?.resume(returning: .failure(cancelledError))
+    }
+
+    private func take(next: State) -> CheckedContinuation<Result<Value, KafkaAdminError>, Never>? {
+        state.withLock { state in
+            switch state {
+            case .waiting(let continuation):
+                state = .finished
+                return continuation
+            case .idle:
+                state = next
+                return nil
+            case .cancelled, .finished:
+                return nil
+            }
+        }
+    }
+}
+
+/// One admin request in flight, as the C callback sees it: a closure that
+/// turns the result event into a value and resumes the awaiting task once.
 final class PendingAdminRequest: Sendable {
     private let completion: @Sendable (OpaquePointer) -> Void
     init(_ completion: @escaping @Sendable (OpaquePointer) -> Void) { self.completion = completion }
@@ -201,38 +261,47 @@ extension RDKafkaHandle {
     ) async throws(KafkaAdminError) -> Value {
         let brokers = self.brokers
         let events = self.events
-        let result: Result<Value, KafkaAdminError> = await withCheckedContinuation { continuation in
-            guard let options = rd_kafka_AdminOptions_new(client.pointer, adminOperation) else {
-                continuation.resume(returning: .failure(KafkaAdminError(
-                    code: .invalidArgument, message: "rd_kafka_AdminOptions_new failed", operation: operation, brokers: brokers)))
+        let once = ResumeOnce<Value>(cancelledError: KafkaAdminError(
+            code: .timedOut, kind: .connectivity, message: "cancelled before the broker answered",
+            operation: operation, brokers: brokers))
+        let pending = PendingAdminRequest { event in
+            // Parse only while someone still waits (not after a cancellation).
+            guard once.isPending else { return }
+            let topLevel = rd_kafka_event_error(event)
+            if topLevel != RD_KAFKA_RESP_ERR_NO_ERROR {
+                once.resume(.failure(KafkaAdminError(
+                    code: .init(rawValue: topLevel.rawValue),
+                    message: rd_kafka_event_error_string(event).map { String(cString: $0) } ?? "unknown error",
+                    operation: operation, brokers: brokers, detail: events.lastError)))
                 return
             }
-            // librdkafka copies the options when the request is issued.
-            defer { rd_kafka_AdminOptions_destroy(options) }
-
-            var errorBuffer = [CChar](repeating: 0, count: 256)
-            let timeoutMs = Int32(clamping: timeout.milliseconds)
-            let error = rd_kafka_AdminOptions_set_request_timeout(options, timeoutMs, &errorBuffer, errorBuffer.count)
-            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                continuation.resume(returning: .failure(KafkaAdminError(
-                    code: .init(rawValue: error.rawValue), message: cString(errorBuffer),
-                    operation: operation, brokers: brokers)))
-                return
-            }
-
-            let pending = PendingAdminRequest { event in
-                let topLevel = rd_kafka_event_error(event)
-                if topLevel != RD_KAFKA_RESP_ERR_NO_ERROR {
-                    continuation.resume(returning: .failure(KafkaAdminError(
-                        code: .init(rawValue: topLevel.rawValue),
-                        message: rd_kafka_event_error_string(event).map { String(cString: $0) } ?? "unknown error",
-                        operation: operation, brokers: brokers, detail: events.lastError)))
+            once.resume(Result { () throws(KafkaAdminError) in try parse(event) })
+        }
+        let result: Result<Value, KafkaAdminError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                once.attach(continuation)
+                guard let options = rd_kafka_AdminOptions_new(client.pointer, adminOperation) else {
+                    once.resume(.failure(KafkaAdminError(
+                        code: .invalidArgument, message: "rd_kafka_AdminOptions_new failed", operation: operation, brokers: brokers)))
                     return
                 }
-                continuation.resume(returning: Result { () throws(KafkaAdminError) in try parse(event) })
+                // librdkafka copies the options when the request is issued.
+                defer { rd_kafka_AdminOptions_destroy(options) }
+                var errorBuffer = [CChar](repeating: 0, count: 256)
+                let timeoutMs = Int32(clamping: timeout.milliseconds)
+                let error = rd_kafka_AdminOptions_set_request_timeout(options, timeoutMs, &errorBuffer, errorBuffer.count)
+                guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                    once.resume(.failure(KafkaAdminError(
+                        code: .init(rawValue: error.rawValue), message: cString(errorBuffer), operation: operation, brokers: brokers)))
+                    return
+                }
+                // +1 for librdkafka: released by the background callback, which
+                // receives exactly one result event per request.
+                rd_kafka_AdminOptions_set_opaque(options, Unmanaged.passRetained(pending).toOpaque())
+                start(client.pointer, options, backgroundQueue.pointer)
             }
-            rd_kafka_AdminOptions_set_opaque(options, Unmanaged.passRetained(pending).toOpaque())
-            start(client.pointer, options, backgroundQueue.pointer)
+        } onCancel: {
+            once.cancel()
         }
         return try result.get()
     }
@@ -242,11 +311,19 @@ extension RDKafkaHandle {
     func blocking<Value: Sendable>(
         _ body: @escaping @Sendable (_ client: OpaquePointer) -> Result<Value, KafkaAdminError>
     ) async throws(KafkaAdminError) -> Value {
-        let result: Result<Value, KafkaAdminError> = await withCheckedContinuation { continuation in
-            Self.blockingQueue.async {
-                // `self` is captured, keeping the client alive for the call.
-                continuation.resume(returning: body(self.client.pointer))
+        let once = ResumeOnce<Value>(cancelledError: KafkaAdminError(
+            code: .timedOut, kind: .connectivity, message: "cancelled before the broker answered",
+            operation: "request", brokers: brokers))
+        let result: Result<Value, KafkaAdminError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                once.attach(continuation)
+                Self.blockingQueue.async {
+                    // `self` is captured, keeping the client alive for the call.
+                    once.resume(body(self.client.pointer))
+                }
             }
+        } onCancel: {
+            once.cancel()
         }
         return try result.get()
     }

@@ -39,7 +39,7 @@ extension ExporterConfiguration {
         }
         if let value = try reader.stringList("metric-allowlist", aliases: ["metric-whitelist"]) { configuration.metricAllowlist = value }
         if let value = try reader.string("log-level") {
-            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            let levels = ExporterConfiguration.logLevels
             guard levels.contains(value) else {
                 throw ConfigurationError(key: "log-level", "must be one of \(levels.joined(separator: ", ")), got '\(value)'")
             }
@@ -85,9 +85,30 @@ extension ClusterConfiguration {
         for (key, value) in try reader.stringMap("admin-client-properties") ?? [:] { clientProperties[key] = value }
         for (key, value) in try reader.stringMap("client-properties") ?? [:] { clientProperties[key] = value }
         labels = try reader.stringMap("labels") ?? [:]
+        for name in labels.keys.sorted() {
+            guard Self.isValidLabelName(name) else {
+                throw ConfigurationError(key: "\(path).labels.\(name)", "is not a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)")
+            }
+            guard !Self.reservedLabels.contains(name) else {
+                throw ConfigurationError(key: "\(path).labels.\(name)", "is a label the exporter sets itself")
+            }
+        }
         try reader.rejectUnknownKeys()
         _ = try groupFilter()
         _ = try topicFilter()
+    }
+}
+
+extension ClusterConfiguration {
+    /// Labels the exporter's own series carry; extra labels may not reuse them.
+    static let reservedLabels: Set<String> = [
+        "cluster_name", "group", "topic", "partition", "member_host", "consumer_id", "client_id", "le", "quantile",
+    ]
+
+    static func isValidLabelName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, !name.hasPrefix("__") else { return false }
+        let isLetter = { (scalar: Unicode.Scalar) in ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || scalar == "_" }
+        return isLetter(first) && name.unicodeScalars.allSatisfy { isLetter($0) || ("0"..."9").contains($0) }
     }
 }
 

@@ -14,6 +14,8 @@ struct ExporterConfiguration: Sendable, Hashable {
     var logFormat: String = "logfmt"
     var clusters: [ClusterConfiguration] = []
 
+    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
     /// The cluster named `name`, or the only one when `name` is nil.
     func cluster(named name: String?) throws(ConfigurationError) -> ClusterConfiguration {
         if let name {

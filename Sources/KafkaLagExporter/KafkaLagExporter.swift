@@ -8,7 +8,7 @@ struct KafkaLagExporter: AsyncParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "kafka-lag-exporter",
-            abstract: "Kafka consumer-group lag: a one-shot printout today, a Prometheus exporter next.",
+            abstract: "Kafka consumer-group lag for Prometheus (serve) and for people (lag).",
             discussion: """
                 Exit codes:
                   0   success (also when no consumer group matches)
@@ -16,7 +16,8 @@ struct KafkaLagExporter: AsyncParsableCommand {
                   69  the cluster could not be reached or answered with an error
                 """,
             version: Version.description,
-            subcommands: [LagCommand.self]
+            subcommands: [ServeCommand.self, LagCommand.self],
+            defaultSubcommand: ServeCommand.self
         )
     }
 

@@ -48,6 +48,24 @@ enum ChildProcess {
         return pid
     }
 
+    /// Spawns `executable` under a small shell guard that forwards SIGTERM to
+    /// it (and exits with its status) and kills it when this process is gone,
+    /// checking every half second. Returns the guard's pid.
+    static func spawnGuarded(
+        _ executable: String, _ arguments: [String], standardOutput: String = "/dev/null", standardError: String = "/dev/null",
+        environment: [String: String]? = nil
+    ) throws -> pid_t {
+        let script = #"""
+            parent=$1; shift
+            "$@" & child=$!
+            trap 'kill -TERM $child 2>/dev/null; wait $child; exit $?' TERM
+            while kill -0 "$parent" 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 0.5 & wait $!; done
+            kill $child 2>/dev/null; wait $child
+            """#
+        return try spawn("/bin/sh", ["-c", script, "guard", String(getpid()), executable] + arguments,
+                         standardOutput: standardOutput, standardError: standardError, environment: environment)
+    }
+
     /// Blocks until `pid` exits; returns its exit status (128 + signal when killed).
     static func wait(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0

@@ -19,13 +19,7 @@ public final class TestBroker: Sendable {
         let binary = try tansuBinary()
         let port = try requested ?? freeLoopbackPort()
         let url = "tcp://127.0.0.1:\(port)"
-        let script = #"""
-            "$0" broker --listener-url "$1" --advertised-listener-url "$1" & broker=$!
-            trap 'kill $broker 2>/dev/null; wait $broker; exit 0' TERM
-            while kill -0 "$2" 2>/dev/null && kill -0 $broker 2>/dev/null; do sleep 0.5 & wait $!; done
-            kill $broker 2>/dev/null; wait $broker
-            """#
-        let pid = try ChildProcess.spawn("/bin/sh", ["-c", script, binary, url, String(getpid())])
+        let pid = try ChildProcess.spawnGuarded(binary, ["broker", "--listener-url", url, "--advertised-listener-url", url])
         let broker = TestBroker(port: port, guardPid: pid)
         try await broker.waitUntilAccepting(timeout: timeout)
         return broker

@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import KafkaAdmin
+import LagCore
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `kafka-lag-exporter serve`: poll every configured cluster and serve
+/// kafka-lag-exporter's metric family at `/metrics` for Prometheus.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Poll clusters and serve consumer-lag metrics at /metrics (the default command).",
+        discussion: """
+            Settings come from, lowest precedence first: built-in defaults, the configuration
+            file (--config, or $KAFKA_LAG_EXPORTER_CONFIG), environment variables
+            (KAFKA_LAG_EXPORTER_PORT, KAFKA_LAG_EXPORTER_POLL_INTERVAL_SECONDS, ...; see
+            docs/configuration.md), then these flags. SIGTERM or SIGINT stops polling and exits 0.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Exporter configuration file (YAML).", valueName: "FILE"))
+    var config: String?
+
+    @Option(name: .long, help: "HTTP port (0: any free port).")
+    var port: Int?
+
+    @Option(name: .long, help: "Address to listen on.")
+    var host: String = "0.0.0.0"
+
+    @Option(name: .long, help: ArgumentHelp("Poll interval, e.g. 30s.", valueName: "DURATION"))
+    var pollInterval: String?
+
+    @Option(name: .long, help: ArgumentHelp("Upper bound for one poll's requests, e.g. 10s.", valueName: "DURATION"))
+    var kafkaClientTimeout: String?
+
+    @Option(name: .long, help: ArgumentHelp("Watch this cluster (in addition to or instead of the file's).", valueName: "host:port"))
+    var bootstrapServers: String?
+
+    @Option(name: .long, help: ArgumentHelp("Name of the --bootstrap-servers cluster.", valueName: "NAME"))
+    var clusterName: String = "default"
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String?
+
+    @Option(name: .long, help: "Log format: logfmt or json.")
+    var logFormat: String?
+
+    func validate() throws {
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535, got \(port)") }
+        if let bootstrapServers { try LagCommand.validateBrokers(bootstrapServers) }
+        for (flag, value) in [("--poll-interval", pollInterval), ("--kafka-client-timeout", kafkaClientTimeout)] {
+            if let value, (DurationParser.parse(value) ?? .zero) <= .zero {
+                throw ValidationError("\(flag) must be a positive duration such as 30s, 500ms or 2m, got '\(value)'")
+            }
+        }
+        if let logLevel, !ExporterConfiguration.logLevels.contains(logLevel) {
+            throw ValidationError("--log-level must be one of \(ExporterConfiguration.logLevels.joined(separator: ", ")), got '\(logLevel)'")
+        }
+        if let logFormat, !["logfmt", "json"].contains(logFormat) {
+            throw ValidationError("--log-format must be logfmt or json, got '\(logFormat)'")
+        }
+    }
+
+    /// The effective configuration: defaults < file < environment < flags.
+    func resolveConfiguration(environment: [String: String]) throws(ConfigurationError) -> ExporterConfiguration {
+        var configuration = ExporterConfiguration()
+        if let path = config ?? environment["KAFKA_LAG_EXPORTER_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            configuration = try ExporterConfiguration.load(file: path)
+        }
+        try EnvironmentOverrides.apply(environment, to: &configuration)
+        if let port { configuration.port = port }
+        if let value = pollInterval.flatMap(DurationParser.parse) { configuration.pollInterval = value }
+        if let value = kafkaClientTimeout.flatMap(DurationParser.parse) { configuration.kafkaClientTimeout = value }
+        if let logLevel { configuration.logLevel = logLevel }
+        if let logFormat { configuration.logFormat = logFormat }
+        if let bootstrapServers {
+            if let index = configuration.clusters.firstIndex(where: { $0.name == clusterName }) {
+                configuration.clusters[index].bootstrapBrokers = bootstrapServers
+            } else {
+                configuration.clusters.append(ClusterConfiguration(name: clusterName, bootstrapBrokers: bootstrapServers))
+            }
+        }
+        guard !configuration.clusters.isEmpty else {
+            throw ConfigurationError(key: "clusters", "no cluster is configured: give --config FILE or --bootstrap-servers host:port")
+        }
+        return configuration
+    }
+
+    func run() async throws {
+        let configuration: ExporterConfiguration
+        let metricFilter: NameFilter
+        var pollers: [ClusterPoller] = []
+        let store: MetricsStore
+        do {
+            configuration = try resolveConfiguration(environment: ProcessInfo.processInfo.environment)
+            do {
+                metricFilter = try NameFilter(allow: configuration.metricAllowlist)
+            } catch {
+                throw ConfigurationError(key: "metric-allowlist", error.description)
+            }
+            store = MetricsStore(clusters: configuration.clusters, pollInterval: configuration.pollInterval)
+        } catch {
+            printError("\(error)")
+            throw ExitStatus.usage
+        }
+
+        let format = StructuredLogHandler.Format(rawValue: configuration.logFormat) ?? .logfmt
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        let makeLogger = { (label: String, level: Logger.Level) -> Logger in
+            var logger = Logger(label: label) { StructuredLogHandler(format: format, label: $0) }
+            logger.logLevel = level
+            return logger
+        }
+        let logger = makeLogger("kafka-lag-exporter", level)
+        // librdkafka is chatty at info; its warnings and errors are worth seeing.
+        let rdkafkaLogger = makeLogger("rdkafka", max(level, .warning))
+
+        do {
+            for cluster in configuration.clusters {
+                let client = try KafkaAdminClient(
+                    configuration: KafkaClientConfiguration(
+                        bootstrapServers: cluster.bootstrapBrokers, properties: cluster.clientProperties,
+                        requestTimeout: configuration.kafkaClientTimeout),
+                    logger: rdkafkaLogger)
+                let collector = LagCollector(
+                    client: client, cluster: cluster.name,
+                    groupFilter: try cluster.groupFilter(), topicFilter: try cluster.topicFilter())
+                pollers.append(ClusterPoller(
+                    collector: collector, store: store, interval: configuration.pollInterval,
+                    timeout: configuration.kafkaClientTimeout, logger: logger))
+            }
+        } catch let error as KafkaAdminError {
+            printError(error.description)
+            throw ExitStatus.usage
+        } catch {
+            printError("\(error)")
+            throw ExitStatus.usage
+        }
+
+        let endpoints = HTTPEndpoints(store: store, metricFilter: metricFilter)
+        let clusterNames = configuration.clusters.map(\.name).joined(separator: ",")
+        let app = Application(
+            router: endpoints.router(),
+            configuration: .init(address: .hostname(host, port: configuration.port), serverName: "kafka-lag-exporter"),
+            services: pollers,
+            onServerRunning: { channel in
+                logger.info("kafka-lag-exporter started", metadata: [
+                    "version": "\(Version.exporter)", "librdkafka": "\(KafkaAdminClient.librdkafkaVersion)",
+                    "clusters": "\(clusterNames)", "port": "\(channel.localAddress?.port ?? configuration.port)",
+                    "poll_interval_ms": "\(configuration.pollInterval.milliseconds)",
+                ])
+            },
+            logger: makeLogger("http", max(level, .notice))
+        )
+        do {
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch {
+            logger.critical("server failed", metadata: ["error": "\(error)"])
+            throw ExitStatus.unavailable
+        }
+        logger.info("kafka-lag-exporter stopped")
+    }
+}
