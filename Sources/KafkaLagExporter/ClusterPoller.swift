@@ -15,6 +15,9 @@ struct ClusterPoller: Service {
     var interval: Duration
     var timeout: Duration
     var logger: Logger
+    /// Points per partition for lag in seconds, and polls per status window.
+    var lookupTableSize: Int = 60
+    var statusWindow: Int = 10
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -24,9 +27,17 @@ struct ClusterPoller: Service {
 
     private func pollUntilCancelled() async {
         let clock = ContinuousClock()
+        var history = makeHistory()
         while !Task.isCancelled {
             let started = clock.now
-            await pollOnce(clock: clock)
+            await pollOnce(history: &history, clock: clock)
+            let elapsed = clock.now - started
+            if elapsed > interval {
+                logger.warning("poll took longer than the poll interval", metadata: [
+                    "cluster": "\(collector.cluster)", "duration_ms": "\(elapsed.milliseconds)",
+                    "poll_interval_ms": "\(interval.milliseconds)",
+                ])
+            }
             do {
                 try await Task.sleep(until: started + interval, clock: clock)
             } catch {
@@ -35,14 +46,22 @@ struct ClusterPoller: Service {
         }
     }
 
-    /// One poll: collect, publish or count the failure.
-    func pollOnce(clock: ContinuousClock = ContinuousClock()) async {
+    /// A fresh history (lookup tables and status windows) for this cluster.
+    func makeHistory() -> LagHistory {
+        LagHistory(lookupTableSize: lookupTableSize, windowSize: statusWindow, pollInterval: interval.seconds)
+    }
+
+    /// One poll: collect, update the history, publish; or count the failure
+    /// (the history is kept across failed polls).
+    func pollOnce(history: inout LagHistory, clock: ContinuousClock = ContinuousClock()) async {
         let started = clock.now
         do {
             let outcome = try await collector.collect(timeout: timeout)
             let duration = clock.now - started
-            store.recordSuccess(cluster: collector.cluster, snapshot: outcome.snapshot, duration: duration,
-                                at: Date().timeIntervalSince1970)
+            let now = Date().timeIntervalSince1970
+            let insights = history.record(outcome.snapshot, at: now)
+            store.recordSuccess(cluster: collector.cluster, snapshot: outcome.snapshot, insights: insights,
+                                duration: duration, at: now)
             for (group, error) in outcome.groupFailures.sorted(by: { $0.key < $1.key }) {
                 logger.warning("group skipped", metadata: ["cluster": "\(collector.cluster)", "group": "\(group)", "error": "\(error)"])
             }

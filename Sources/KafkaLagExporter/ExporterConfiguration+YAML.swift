@@ -37,6 +37,10 @@ extension ExporterConfiguration {
             guard value >= 2 else { throw ConfigurationError(key: "lookup-table-size", "must be at least 2, got \(value)") }
             configuration.lookupTableSize = value
         }
+        if let value = try reader.int("status-window") {
+            guard (2...1000).contains(value) else { throw ConfigurationError(key: "status-window", "must be between 2 and 1000, got \(value)") }
+            configuration.statusWindow = value
+        }
         if let value = try reader.stringList("metric-allowlist", aliases: ["metric-whitelist"]) { configuration.metricAllowlist = value }
         if let value = try reader.string("log-level") {
             let levels = ExporterConfiguration.logLevels

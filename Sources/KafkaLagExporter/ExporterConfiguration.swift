@@ -9,6 +9,8 @@ struct ExporterConfiguration: Sendable, Hashable {
     var kafkaClientTimeout: Duration = .seconds(10)
     var clientGroupId: String = "kafkalagexporter"
     var lookupTableSize: Int = 60
+    /// Polls per lag-status window (and per rate / drain estimate).
+    var statusWindow: Int = 10
     var metricAllowlist: [String] = [".*"]
     var logLevel: String = "info"
     var logFormat: String = "logfmt"

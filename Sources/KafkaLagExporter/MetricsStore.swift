@@ -21,9 +21,10 @@ final class MetricsStore: Sendable {
     /// Every cluster's state, in configuration order.
     var clusters: [ClusterMetricsState] { states.withLock { $0 } }
 
-    func recordSuccess(cluster: String, snapshot: ClusterSnapshot, duration: Duration, at time: Double) {
+    func recordSuccess(cluster: String, snapshot: ClusterSnapshot, insights: LagInsights?, duration: Duration, at time: Double) {
         update(cluster) { state in
             state.snapshot = snapshot
+            state.insights = insights
             state.lastPollDuration = duration
             state.lastSuccessTimestamp = time
             state.pollsTotal += 1

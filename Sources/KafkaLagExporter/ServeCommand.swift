@@ -130,7 +130,8 @@ struct ServeCommand: AsyncParsableCommand {
                     groupFilter: try cluster.groupFilter(), topicFilter: try cluster.topicFilter())
                 pollers.append(ClusterPoller(
                     collector: collector, store: store, interval: configuration.pollInterval,
-                    timeout: configuration.kafkaClientTimeout, logger: logger))
+                    timeout: configuration.kafkaClientTimeout, logger: logger,
+                    lookupTableSize: configuration.lookupTableSize, statusWindow: configuration.statusWindow))
             }
         } catch let error as KafkaAdminError {
             printError(error.description)

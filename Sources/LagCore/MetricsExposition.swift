@@ -16,6 +16,8 @@ public struct ClusterMetricsState: Sendable {
     public var pollErrorsTotal: Int
     /// All polls since start, successful and failed.
     public var pollsTotal: Int
+    /// Lag in seconds, statuses and rates from the cluster's history, for `snapshot`.
+    public var insights: LagInsights?
 
     public init(
         cluster: String,
@@ -24,7 +26,8 @@ public struct ClusterMetricsState: Sendable {
         lastPollDuration: Duration? = nil,
         lastSuccessTimestamp: Double? = nil,
         pollErrorsTotal: Int = 0,
-        pollsTotal: Int = 0
+        pollsTotal: Int = 0,
+        insights: LagInsights? = nil
     ) {
         self.cluster = cluster
         self.labels = labels
@@ -33,6 +36,7 @@ public struct ClusterMetricsState: Sendable {
         self.lastSuccessTimestamp = lastSuccessTimestamp
         self.pollErrorsTotal = pollErrorsTotal
         self.pollsTotal = pollsTotal
+        self.insights = insights
     }
 }
 
@@ -71,12 +75,32 @@ public enum MetricsExposition {
         name: "kafka_consumergroup_group_offset", help: "Last group consumed offset of a partition", type: .gauge)
     public static let groupLag = Family(
         name: "kafka_consumergroup_group_lag", help: "Group offset lag of a partition", type: .gauge)
+    public static let groupLagSeconds = Family(
+        name: "kafka_consumergroup_group_lag_seconds", help: "Group time lag of a partition", type: .gauge)
     public static let groupMaxLag = Family(
         name: "kafka_consumergroup_group_max_lag", help: "Max group offset lag", type: .gauge)
+    public static let groupMaxLagSeconds = Family(
+        name: "kafka_consumergroup_group_max_lag_seconds", help: "Max group time lag", type: .gauge)
     public static let groupSumLag = Family(
         name: "kafka_consumergroup_group_sum_lag", help: "Sum of group offset lag", type: .gauge)
     public static let groupTopicSumLag = Family(
         name: "kafka_consumergroup_group_topic_sum_lag", help: "Sum of group offset lag across topic partitions",
+        type: .gauge)
+    public static let groupStatus = Family(
+        name: "kafka_consumergroup_group_status",
+        help: "Status of the group (worst of its partitions): 1 for the current status, 0 for the others", type: .gauge)
+    public static let partitionStatus = Family(
+        name: "kafka_consumergroup_partition_status",
+        help: "Status of a group's partition: 1 OK, 2 WARN, 3 ERR, 4 STOP, 5 STALL, 6 REWIND", type: .gauge)
+    public static let consumptionRate = Family(
+        name: "kafka_consumergroup_group_consumption_rate",
+        help: "Records per second the group consumed over the status window", type: .gauge)
+    public static let productionRate = Family(
+        name: "kafka_consumergroup_group_production_rate",
+        help: "Records per second produced to the group's partitions over the status window", type: .gauge)
+    public static let drainSeconds = Family(
+        name: "kafka_consumergroup_group_drain_seconds",
+        help: "Estimated seconds until the group's lag is consumed at current rates (absent while lag is not shrinking)",
         type: .gauge)
     public static let partitionLatestOffset = Family(
         name: "kafka_partition_latest_offset", help: "Latest offset of a partition", type: .gauge)
@@ -114,7 +138,8 @@ public enum MetricsExposition {
 
     /// Every family the exporter can emit, in output order.
     public static let families: [Family] = [
-        groupOffset, groupLag, groupMaxLag, groupSumLag, groupTopicSumLag,
+        groupOffset, groupLag, groupLagSeconds, groupMaxLag, groupMaxLagSeconds, groupSumLag, groupTopicSumLag,
+        groupStatus, partitionStatus, consumptionRate, productionRate, drainSeconds,
         partitionLatestOffset, partitionEarliestOffset, pollTime,
         pollErrors, polls, lastSuccessfulPoll, groups, partitions,
         buildInfo, residentMemory, cpuSeconds, startTime,
@@ -149,9 +174,11 @@ public enum MetricsExposition {
         func isIncluded(_ family: Family) -> Bool {
             included[families.firstIndex(of: family)!]
         }
-        let needsOwners = isIncluded(groupOffset) || isIncluded(groupLag)
+        let needsOwners = isIncluded(groupOffset) || isIncluded(groupLag) || isIncluded(groupLagSeconds)
         let needsRows = needsOwners || isIncluded(groupMaxLag) || isIncluded(groupSumLag)
-            || isIncluded(groupTopicSumLag)
+            || isIncluded(groupTopicSumLag) || isIncluded(groupMaxLagSeconds) || isIncluded(groupStatus)
+            || isIncluded(partitionStatus) || isIncluded(consumptionRate) || isIncluded(productionRate)
+            || isIncluded(drainSeconds)
         let needsOffsets = isIncluded(partitionLatestOffset) || isIncluded(partitionEarliestOffset)
 
         let prepared = clusters.map {
@@ -159,11 +186,20 @@ public enum MetricsExposition {
         }
         var writer = ExpositionWriter(reservingCapacity: estimatedSize(prepared))
 
-        if isIncluded(groupOffset) { writePartitionSeries(groupOffset, prepared, lag: false, to: &writer) }
-        if isIncluded(groupLag) { writePartitionSeries(groupLag, prepared, lag: true, to: &writer) }
+        if isIncluded(groupOffset) { writePartitionSeries(groupOffset, prepared, value: .offset, to: &writer) }
+        if isIncluded(groupLag) { writePartitionSeries(groupLag, prepared, value: .lag, to: &writer) }
+        if isIncluded(groupLagSeconds) { writePartitionSeries(groupLagSeconds, prepared, value: .lagSeconds, to: &writer) }
         if isIncluded(groupMaxLag) { writeGroupAggregate(groupMaxLag, prepared, max: true, to: &writer) }
+        if isIncluded(groupMaxLagSeconds) {
+            writeGroupInsight(groupMaxLagSeconds, prepared, to: &writer) { $0.maxLagSeconds }
+        }
         if isIncluded(groupSumLag) { writeGroupAggregate(groupSumLag, prepared, max: false, to: &writer) }
         if isIncluded(groupTopicSumLag) { writeTopicSums(prepared, to: &writer) }
+        if isIncluded(groupStatus) { writeGroupStatus(prepared, to: &writer) }
+        if isIncluded(partitionStatus) { writePartitionStatus(prepared, to: &writer) }
+        if isIncluded(consumptionRate) { writeGroupInsight(consumptionRate, prepared, to: &writer) { $0.consumptionRate } }
+        if isIncluded(productionRate) { writeGroupInsight(productionRate, prepared, to: &writer) { $0.productionRate } }
+        if isIncluded(drainSeconds) { writeGroupInsight(drainSeconds, prepared, to: &writer) { $0.drainSeconds } }
         if isIncluded(partitionLatestOffset) { writeLogOffsets(partitionLatestOffset, prepared, latest: true, to: &writer) }
         if isIncluded(partitionEarliestOffset) {
             writeLogOffsets(partitionEarliestOffset, prepared, latest: false, to: &writer)
@@ -238,16 +274,25 @@ public enum MetricsExposition {
 
     // MARK: Family writers
 
-    /// kafka_consumergroup_group_offset / _lag: one series per committed
-    /// partition (with a known lag, for `lag`).
+    /// Which value a per-partition series carries.
+    private enum PartitionValue { case offset, lag, lagSeconds }
+
+    /// kafka_consumergroup_group_offset / _lag / _lag_seconds: one series per
+    /// committed partition (with a known lag or lag in seconds for those).
     private static func writePartitionSeries(
-        _ family: Family, _ clusters: [PreparedCluster], lag: Bool, to writer: inout ExpositionWriter
+        _ family: Family, _ clusters: [PreparedCluster], value: PartitionValue, to writer: inout ExpositionWriter
     ) {
         writer.startFamily(family)
         for cluster in clusters {
             for row in cluster.rows {
-                if lag, row.lag < 0 { continue }
-                let partition = cluster.groups[Int(row.group)].partitions[Int(row.partition)]
+                if value == .lag, row.lag < 0 { continue }
+                let group = cluster.groups[Int(row.group)]
+                let partition = group.partitions[Int(row.partition)]
+                var seconds: Double?
+                if value == .lagSeconds {
+                    seconds = cluster.state.insights?.lagSeconds[GroupPartition(group.id, partition)]
+                    guard let seconds, seconds.isFinite, seconds >= 0 else { continue }
+                }
                 writer.beginSeries()
                 writer.appendRaw(cluster.groupLabels[Int(row.group)])
                 writer.label("topic", partition.topic)
@@ -258,7 +303,69 @@ public enum MetricsExposition {
                     writer.appendRaw(unknownMemberLabels)
                 }
                 writer.appendRaw(cluster.extraLabels)
-                writer.endSeries(lag ? row.lag : row.committed)
+                switch value {
+                case .offset: writer.endSeries(row.committed)
+                case .lag: writer.endSeries(row.lag)
+                case .lagSeconds: writer.endSeries(seconds ?? 0)
+                }
+            }
+        }
+    }
+
+    /// A `{cluster_name,group}` family from the group insights; no series where the value is unknown.
+    private static func writeGroupInsight(
+        _ family: Family, _ clusters: [PreparedCluster], to writer: inout ExpositionWriter,
+        value: (GroupInsight) -> Double?
+    ) {
+        writer.startFamily(family)
+        for cluster in clusters {
+            guard let insights = cluster.state.insights else { continue }
+            for (index, group) in cluster.groups.enumerated() {
+                guard let insight = insights.groups[group.id], let number = value(insight), number.isFinite, number >= 0 else {
+                    continue
+                }
+                writer.beginSeries()
+                writer.appendRaw(cluster.groupLabels[index])
+                writer.appendRaw(cluster.extraLabels)
+                writer.endSeries(number)
+            }
+        }
+    }
+
+    /// kafka_consumergroup_group_status: the OpenMetrics state-set convention,
+    /// one series per status, 1 for the group's current one.
+    private static func writeGroupStatus(_ clusters: [PreparedCluster], to writer: inout ExpositionWriter) {
+        writer.startFamily(groupStatus)
+        for cluster in clusters {
+            guard let insights = cluster.state.insights else { continue }
+            for (index, group) in cluster.groups.enumerated() {
+                guard let insight = insights.groups[group.id] else { continue }
+                for status in LagStatus.allCases {
+                    writer.beginSeries()
+                    writer.appendRaw(cluster.groupLabels[index])
+                    writer.label("status", status.description)
+                    writer.appendRaw(cluster.extraLabels)
+                    writer.endSeries(Int64(status == insight.status ? 1 : 0))
+                }
+            }
+        }
+    }
+
+    /// kafka_consumergroup_partition_status: Burrow's numeric code per committed partition.
+    private static func writePartitionStatus(_ clusters: [PreparedCluster], to writer: inout ExpositionWriter) {
+        writer.startFamily(partitionStatus)
+        for cluster in clusters {
+            guard let insights = cluster.state.insights else { continue }
+            for row in cluster.rows {
+                let group = cluster.groups[Int(row.group)]
+                let partition = group.partitions[Int(row.partition)]
+                guard let status = insights.partitionStatus[GroupPartition(group.id, partition)] else { continue }
+                writer.beginSeries()
+                writer.appendRaw(cluster.groupLabels[Int(row.group)])
+                writer.label("topic", partition.topic)
+                writer.label("partition", partition.partition)
+                writer.appendRaw(cluster.extraLabels)
+                writer.endSeries(Int64(status.rawValue))
             }
         }
     }

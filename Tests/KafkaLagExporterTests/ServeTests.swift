@@ -26,9 +26,19 @@ struct ServeTests {
             try await httpGet(port: port, path: path, headers: headers)
         }
 
-        /// Lines of the current scrape that mention `needle`.
+        /// The offset-lag families of kafka-lag-exporter (time lag, status and rates are tested elsewhere).
+        static let offsetFamilies: Set = [
+            "kafka_consumergroup_group_offset", "kafka_consumergroup_group_lag", "kafka_consumergroup_group_max_lag",
+            "kafka_consumergroup_group_sum_lag", "kafka_consumergroup_group_topic_sum_lag",
+            "kafka_partition_latest_offset", "kafka_partition_earliest_offset",
+        ]
+
+        /// Series lines of the offset-lag families in the current scrape that mention `needle`.
         func seriesLines(containing needle: String) async throws -> [String] {
-            try await get("/metrics").text.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") && $0.contains(needle) }
+            try await get("/metrics").text.split(separator: "\n").map(String.init).filter { line in
+                guard !line.hasPrefix("#"), line.contains(needle), let brace = line.firstIndex(of: "{") else { return false }
+                return Self.offsetFamilies.contains(String(line[..<brace]))
+            }
         }
 
         func waitUntilServing() async throws {

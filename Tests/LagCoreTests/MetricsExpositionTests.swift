@@ -480,9 +480,12 @@ import Testing
 
     @Test func familiesAreListedInOutputOrder() {
         #expect(MetricsExposition.families.map(\.name) == [
-            "kafka_consumergroup_group_offset", "kafka_consumergroup_group_lag",
-            "kafka_consumergroup_group_max_lag", "kafka_consumergroup_group_sum_lag",
-            "kafka_consumergroup_group_topic_sum_lag",
+            "kafka_consumergroup_group_offset", "kafka_consumergroup_group_lag", "kafka_consumergroup_group_lag_seconds",
+            "kafka_consumergroup_group_max_lag", "kafka_consumergroup_group_max_lag_seconds",
+            "kafka_consumergroup_group_sum_lag", "kafka_consumergroup_group_topic_sum_lag",
+            "kafka_consumergroup_group_status", "kafka_consumergroup_partition_status",
+            "kafka_consumergroup_group_consumption_rate", "kafka_consumergroup_group_production_rate",
+            "kafka_consumergroup_group_drain_seconds",
             "kafka_partition_latest_offset", "kafka_partition_earliest_offset",
             "kafka_consumergroup_poll_time_ms",
             "kafka_lag_exporter_poll_errors_total", "kafka_lag_exporter_polls_total",

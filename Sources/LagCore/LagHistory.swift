@@ -1,0 +1,126 @@
+/// A group's partition: the key of per-group, per-partition history.
+public struct GroupPartition: Hashable, Sendable {
+    public var group: String
+    public var partition: TopicPartition
+
+    public init(_ group: String, _ partition: TopicPartition) {
+        self.group = group
+        self.partition = partition
+    }
+}
+
+/// What the history adds to one snapshot: lag in seconds, statuses, rates.
+public struct LagInsights: Sendable, Hashable {
+    /// Estimated age of the oldest unconsumed record, per committed partition
+    /// whose estimate is possible.
+    public var lagSeconds: [GroupPartition: Double] = [:]
+    public var partitionStatus: [GroupPartition: LagStatus] = [:]
+    public var groups: [String: GroupInsight] = [:]
+
+    public init() {}
+}
+
+/// Per-group results of the history.
+public struct GroupInsight: Sendable, Hashable {
+    /// The worst partition status (OK for a group without evaluated partitions).
+    public var status: LagStatus
+    /// The largest known lag in seconds of the group's partitions.
+    public var maxLagSeconds: Double?
+    /// Records per second consumed across the window (committed-offset growth).
+    public var consumptionRate: Double?
+    /// Records per second produced to the group's partitions across the window.
+    public var productionRate: Double?
+    /// Seconds until the lag is gone at the current rates: 0 without lag,
+    /// nil while the lag is not shrinking.
+    public var drainSeconds: Double?
+
+    public init(
+        status: LagStatus, maxLagSeconds: Double? = nil, consumptionRate: Double? = nil,
+        productionRate: Double? = nil, drainSeconds: Double? = nil
+    ) {
+        self.status = status
+        self.maxLagSeconds = maxLagSeconds
+        self.consumptionRate = consumptionRate
+        self.productionRate = productionRate
+        self.drainSeconds = drainSeconds
+    }
+}
+
+/// The memory of one cluster across polls: a lookup table per partition (lag
+/// in seconds) and a window of recent polls per group partition (status,
+/// rates, drain estimate). Fed with each successful poll's snapshot; a failed
+/// poll leaves it untouched. State of vanished partitions and groups is dropped.
+public struct LagHistory: Sendable {
+    public let lookupTableSize: Int
+    public let windowSize: Int
+    /// Seconds without a commit after which a member-less group is STOP
+    /// (what the window spans: window size x poll interval).
+    public let stopAfter: Double
+    private var tables: [TopicPartition: LookupTable] = [:]
+    private var windows: [GroupPartition: PartitionWindow] = [:]
+
+    public init(lookupTableSize: Int = 60, windowSize: Int = 10, pollInterval: Double) {
+        self.lookupTableSize = lookupTableSize
+        self.windowSize = windowSize
+        self.stopAfter = Double(windowSize) * pollInterval
+    }
+
+    /// Adds one poll and returns what it means.
+    public mutating func record(_ snapshot: ClusterSnapshot, at now: Double) -> LagInsights {
+        var nextTables: [TopicPartition: LookupTable] = [:]
+        nextTables.reserveCapacity(snapshot.partitionOffsets.count)
+        var recreated = Set<TopicPartition>()
+        for (partition, offsets) in snapshot.partitionOffsets {
+            var table = tables[partition] ?? LookupTable(limit: lookupTableSize)
+            if let logEnd = offsets.logEnd, table.add(.init(offset: logEnd, time: now)) == .reset {
+                recreated.insert(partition)
+            }
+            nextTables[partition] = table
+        }
+        tables = nextTables
+
+        var insights = LagInsights()
+        var nextWindows: [GroupPartition: PartitionWindow] = [:]
+        for group in snapshot.groups {
+            let hasMembers = !group.members.isEmpty || !["Empty", "Dead"].contains(group.state)
+            var worst = LagStatus.ok
+            var maxSeconds: Double?
+            var consumption: Double?
+            var production: Double?
+            var totalLag: Int64 = 0
+            for partition in group.partitions {
+                guard let committed = group.committedOffsets[partition] else { continue }
+                let key = GroupPartition(group.id, partition)
+                let logEnd = snapshot.partitionOffsets[partition]?.logEnd
+                var window = recreated.contains(partition) ? nil : windows[key]
+                if window == nil { window = PartitionWindow(capacity: windowSize) }
+                window!.append(.init(time: now, committed: committed, logEnd: logEnd))
+                nextWindows[key] = window
+
+                if let seconds = tables[partition]?.lagSeconds(committed: committed, now: now) {
+                    insights.lagSeconds[key] = seconds
+                    maxSeconds = max(maxSeconds ?? 0, seconds)
+                }
+                let status = window!.status(groupHasMembers: hasMembers, stopAfter: stopAfter)
+                insights.partitionStatus[key] = status
+                worst = max(worst, status)
+                if let rates = window!.rates {
+                    consumption = (consumption ?? 0) + rates.consumption
+                    production = (production ?? 0) + rates.production
+                }
+                totalLag &+= Lag.offsetLag(committed: committed, logEnd: logEnd) ?? 0
+            }
+            var drain: Double?
+            if totalLag == 0 {
+                drain = 0
+            } else if let consumption, let production, consumption > production {
+                drain = Double(totalLag) / (consumption - production)
+            }
+            insights.groups[group.id] = GroupInsight(
+                status: worst, maxLagSeconds: maxSeconds, consumptionRate: consumption,
+                productionRate: production, drainSeconds: drain)
+        }
+        windows = nextWindows
+        return insights
+    }
+}
