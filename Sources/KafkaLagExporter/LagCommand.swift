@@ -51,12 +51,35 @@ struct LagCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The cluster of --config to use (needed when it has several).", valueName: "NAME"))
     var cluster: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Poll N times, --sample-interval apart, to add STATUS and LAG-SECONDS (lag_seconds, status in JSON/CSV).",
+        valueName: "N"))
+    var samples: Int = 1
+
+    @Option(name: .long, help: ArgumentHelp("Seconds between --samples polls.", valueName: "SECONDS"))
+    var sampleInterval: Double = 2
+
+    @Flag(name: .long, help: "Live view of every group (status, lag, lag in seconds, rates, drain), refreshed until Ctrl-C.")
+    var watch = false
+
+    @Option(name: .long, help: ArgumentHelp("Seconds between --watch refreshes.", valueName: "SECONDS"))
+    var refresh: Double = 5
+
+    @Option(name: .long, help: ArgumentHelp("Stop --watch after N refreshes.", valueName: "N"))
+    var iterations: Int?
+
     @Flag(name: .shortAndLong, help: "Log librdkafka's diagnostics to standard error.")
     var verbose = false
 
     func validate() throws {
         guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)") }
         if cluster != nil && config == nil { throw ValidationError("--cluster needs --config FILE") }
+        guard (1...1000).contains(samples) else { throw ValidationError("--samples must be between 1 and 1000, got \(samples)") }
+        guard sampleInterval > 0, sampleInterval.isFinite else {
+            throw ValidationError("--sample-interval must be a positive number of seconds, got \(sampleInterval)")
+        }
+        guard refresh > 0, refresh.isFinite else { throw ValidationError("--refresh must be a positive number of seconds, got \(refresh)") }
+        if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1, got \(iterations)") }
         if config == nil && bootstrapServers == nil {
             throw ValidationError("--bootstrap-servers is required (or --config FILE naming a cluster)")
         }
@@ -113,9 +136,20 @@ struct LagCommand: AsyncParsableCommand {
             throw ExitStatus.usage
         }
 
+        if watch {
+            let status = await self.watch(collector)
+            if status != 0 { throw ExitStatus.unavailable }
+            return
+        }
+
         let outcome: LagCollector.Outcome
+        var insights: LagInsights?
         do {
-            outcome = try await collector.collect(timeout: .milliseconds(Int64(timeout * 1000)))
+            if samples > 1 {
+                (outcome, insights) = try await sampled(collector)
+            } else {
+                outcome = try await collector.collect(timeout: .milliseconds(Int64(timeout * 1000)))
+            }
         } catch {
             printError(error.description)
             throw error.kind == .configuration ? ExitStatus.usage : ExitStatus.unavailable
@@ -124,7 +158,7 @@ struct LagCommand: AsyncParsableCommand {
             printError("group '\(group)' skipped: \(error.description)", prefix: "warning")
         }
 
-        let report = LagReport(snapshot: outcome.snapshot)
+        let report = LagReport(snapshot: outcome.snapshot, insights: insights)
         if report.rows.isEmpty && output != .table {
             printError("no consumer group matches (\(report.totalGroupCount) group(s) on cluster \(report.cluster))", prefix: "note")
         }

@@ -1,12 +1,13 @@
 /// Renders rows as RFC 4180 CSV with a header line; unknown values are empty.
 enum CSVRenderer {
-    static func render(_ rows: [PartitionLag]) -> String {
-        var output = ReportColumn.allCases.map(\.rawValue).joined(separator: ",") + "\n"
+    static func render(_ rows: [PartitionLag], columns: [ReportColumn]) -> String {
+        var output = columns.map(\.rawValue).joined(separator: ",") + "\n"
         for row in rows {
-            output += ReportColumn.allCases.map { column in
+            output += columns.map { column in
                 switch column.value(of: row) {
                 case .string(let text): field(text)
                 case .number(let number): String(number)
+                case .decimal(let number): number.isFinite ? String(number) : ""
                 case nil: ""
                 }
             }.joined(separator: ",")

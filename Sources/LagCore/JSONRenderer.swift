@@ -1,17 +1,18 @@
 /// Renders rows as one JSON array of objects with a fixed key order; unknown
 /// values are `null`. One object per line, so the output also greps well.
 enum JSONRenderer {
-    static func render(_ rows: [PartitionLag]) -> String {
+    static func render(_ rows: [PartitionLag], columns: [ReportColumn]) -> String {
         guard !rows.isEmpty else { return "[]\n" }
         var output = "[\n"
         for (index, row) in rows.enumerated() {
             output += "  {"
-            for (columnIndex, column) in ReportColumn.allCases.enumerated() {
+            for (columnIndex, column) in columns.enumerated() {
                 if columnIndex > 0 { output += ", " }
                 output += quoted(column.rawValue) + ": "
                 switch column.value(of: row) {
                 case .string(let text): output += quoted(text)
                 case .number(let number): output += String(number)
+                case .decimal(let number): output += number.isFinite ? String(number) : "null"
                 case nil: output += "null"
                 }
             }

@@ -25,6 +25,10 @@ public struct PartitionLag: Sendable, Hashable {
     public var consumerId: String?
     public var host: String?
     public var clientId: String?
+    /// Estimated age of the oldest unconsumed record; nil without history.
+    public var lagSeconds: Double?
+    /// The partition's lag status; nil without history.
+    public var status: LagStatus?
 
     public init(
         group: String, topic: String, partition: Int32,
@@ -57,6 +61,8 @@ public struct GroupLagSummary: Sendable, Hashable {
     public var maxLag: Int64
     /// The partition with the largest lag (the first one on ties); nil when none is measured.
     public var maxLagPartition: TopicPartition?
+    /// Status, time lag, rates and drain estimate; nil without history.
+    public var insight: GroupInsight?
 }
 
 extension ConsumerGroupSnapshot {
@@ -112,18 +118,33 @@ public struct LagReport: Sendable, Hashable {
     public var summaries: [GroupLagSummary]
     /// Groups on the cluster before filtering.
     public var totalGroupCount: Int
+    /// Whether rows and summaries carry lag in seconds, statuses and rates
+    /// (the report was built with a history of at least one poll).
+    public var hasInsights: Bool
 
-    public init(snapshot: ClusterSnapshot) {
+    /// - Parameter insights: what a ``LagHistory`` made of this snapshot; adds
+    ///   lag in seconds, statuses and rates to the report.
+    public init(snapshot: ClusterSnapshot, insights: LagInsights? = nil) {
         var rows: [PartitionLag] = []
         var summaries: [GroupLagSummary] = []
         for group in snapshot.groups {
-            let groupRows = group.partitionLags(offsets: snapshot.partitionOffsets)
+            var groupRows = group.partitionLags(offsets: snapshot.partitionOffsets)
+            if let insights {
+                for index in groupRows.indices {
+                    let key = GroupPartition(group.id, TopicPartition(groupRows[index].topic, groupRows[index].partition))
+                    groupRows[index].lagSeconds = insights.lagSeconds[key]
+                    groupRows[index].status = insights.partitionStatus[key]
+                }
+            }
             rows += groupRows
-            summaries.append(GroupLagSummary(group: group, rows: groupRows))
+            var summary = GroupLagSummary(group: group, rows: groupRows)
+            summary.insight = insights?.groups[group.id]
+            summaries.append(summary)
         }
         self.cluster = snapshot.cluster
         self.rows = rows
         self.summaries = summaries
         self.totalGroupCount = snapshot.totalGroupCount
+        self.hasInsights = insights != nil
     }
 }

@@ -9,7 +9,7 @@ public enum LagStatus: Int, Sendable, Hashable, CaseIterable, Comparable, Custom
     case err = 3
     /// No commit for longer than the window spans, and the group has no members.
     case stop = 4
-    /// The committed offset stayed the same across the whole window while lag > 0.
+    /// The group has members, but its committed offset stayed the same across the whole window while lag > 0.
     case stall = 5
     /// The committed offset went backwards within the window.
     case rewind = 6
@@ -73,8 +73,10 @@ public struct PartitionWindow: Sendable, Hashable {
     ///    than `stopAfter` seconds: STOP;
     /// 4. fewer samples than the window holds: OK (too early to judge);
     /// 5. lag was zero somewhere in the window: OK;
-    /// 6. the committed offset is the same in every sample: STALL;
-    /// 7. the lag never decreased from one sample to the next: WARN;
+    /// 6. the group has members and the committed offset is the same in every
+    ///    sample: STALL (a member-less group is OK until it is STOP);
+    /// 7. the committed offset moved and the lag never decreased from one
+    ///    sample to the next: WARN;
     /// 8. otherwise OK.
     public func status(groupHasMembers: Bool, stopAfter: Double) -> LagStatus {
         guard let newest = samples.last, let lag = newest.lag, lag > 0 else { return .ok }
@@ -83,7 +85,8 @@ public struct PartitionWindow: Sendable, Hashable {
         guard samples.count == capacity else { return .ok }
         let lags = samples.map(\.lag)
         if lags.contains(0) { return .ok }
-        if samples.allSatisfy({ $0.committed == newest.committed }) { return .stall }
+        let moved = samples.contains { $0.committed != newest.committed }
+        if !moved { return groupHasMembers ? .stall : .ok }
         let known = lags.compactMap { $0 }
         if zip(known, known.dropFirst()).allSatisfy({ $1 >= $0 }) { return .warn }
         return .ok

@@ -6,16 +6,23 @@ enum TableRenderer {
         "GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID",
     ]
 
+    static let headersWithInsights = [
+        "GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "STATUS", "LAG-SECONDS",
+        "CONSUMER-ID", "HOST", "CLIENT-ID",
+    ]
+
     static func render(_ report: LagReport) -> String {
         guard !report.rows.isEmpty else {
             return "No consumer group matches (\(report.totalGroupCount) group(s) on cluster \(report.cluster)).\n"
         }
+        let headers = report.hasInsights ? Self.headersWithInsights : Self.headers
         let cells = report.rows.map { row in
-            [
+            var line = [
                 printable(row.group), printable(row.topic), String(row.partition),
                 text(row.committedOffset), text(row.logEndOffset), text(row.lag),
-                text(row.consumerId), text(row.host), text(row.clientId),
             ]
+            if report.hasInsights { line += [row.status?.description ?? "-", seconds(row.lagSeconds)] }
+            return line + [text(row.consumerId), text(row.host), text(row.clientId)]
         }
         var widths = headers.map(displayWidth)
         for line in cells {
@@ -42,7 +49,13 @@ enum TableRenderer {
         }
         line += ", \(summary.partitionCount) partition(s)"
         if summary.uncommittedPartitionCount > 0 { line += ", \(summary.uncommittedPartitionCount) without commit" }
-        return line + ", state \(summary.state)"
+        line += ", state \(summary.state)"
+        if let insight = summary.insight {
+            line += ", status \(insight.status)"
+            if let maxSeconds = insight.maxLagSeconds { line += ", max lag \(seconds(maxSeconds))s" }
+            if let drain = insight.drainSeconds { line += ", drained in \(seconds(drain))s" }
+        }
+        return line
     }
 
     private static func format(_ cells: [String], widths: [Int]) -> String {
@@ -58,6 +71,14 @@ enum TableRenderer {
     }
 
     private static func text(_ value: Int64?) -> String { value.map(String.init) ?? "-" }
+
+    /// Seconds with one decimal, `-` when unknown.
+    static func seconds(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "-" }
+        let tenths = (value * 10).rounded()
+        let whole = Int64(tenths / 10)
+        return "\(whole).\(Int64(abs(tenths)) % 10)"
+    }
     private static func text(_ value: String?) -> String {
         guard let value, !value.isEmpty else { return "-" }
         return printable(value)
