@@ -21,7 +21,15 @@ final class RDKafkaHandle: Sendable {
     /// The bootstrap servers, for error messages.
     let brokers: String
 
-    init(configuration: KafkaClientConfiguration, logger: Logger) throws(KafkaAdminError) {
+    /// Whether this is a consumer (closed before it is destroyed).
+    let isConsumer: Bool
+
+    /// - Parameters:
+    ///   - consumerProperties: when given, the client is a consumer with these
+    ///     properties set after the user's (for reading record timestamps).
+    init(
+        configuration: KafkaClientConfiguration, logger: Logger, consumerProperties: [(String, String)]? = nil
+    ) throws(KafkaAdminError) {
         let brokers = configuration.bootstrapServers
         func configurationError(_ message: String) -> KafkaAdminError {
             KafkaAdminError(code: .invalidArgument, kind: .configuration, message: message,
@@ -34,6 +42,7 @@ final class RDKafkaHandle: Sendable {
             ("client.id", "kafka-lag-exporter"),
         ]
         properties += configuration.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        properties += consumerProperties ?? []
         // Logs travel through the background queue to swift-log, never to stderr.
         properties.append(("log.queue", "true"))
 
@@ -54,7 +63,8 @@ final class RDKafkaHandle: Sendable {
 
         var errorBuffer = [CChar](repeating: 0, count: 512)
         // rd_kafka_new takes ownership of conf only on success.
-        guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorBuffer, errorBuffer.count) else {
+        let type = consumerProperties == nil ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER
+        guard let rk = rd_kafka_new(type, conf, &errorBuffer, errorBuffer.count) else {
             rd_kafka_conf_destroy(conf)
             throw configurationError(cString(errorBuffer))
         }
@@ -74,12 +84,14 @@ final class RDKafkaHandle: Sendable {
         self.backgroundQueue = SendableOpaquePointer(pointer: background)
         self.events = events
         self.brokers = brokers
+        self.isConsumer = consumerProperties != nil
     }
 
     deinit {
         // Order matters: drop our queue reference, then destroy the client
         // (which joins the background thread), and only then let `events` go.
         rd_kafka_queue_destroy(backgroundQueue.pointer)
+        if isConsumer { rd_kafka_consumer_close(client.pointer) }
         rd_kafka_destroy(client.pointer)
     }
 

@@ -89,6 +89,12 @@ extension ClusterConfiguration {
         for (key, value) in try reader.stringMap("admin-client-properties") ?? [:] { clientProperties[key] = value }
         for (key, value) in try reader.stringMap("client-properties") ?? [:] { clientProperties[key] = value }
         labels = try reader.stringMap("labels") ?? [:]
+        if let mode = try reader.string("time-lag") {
+            guard let value = TimeLagMode(rawValue: mode) else {
+                throw ConfigurationError(key: "\(path).time-lag", "must be interpolated or exact, got '\(mode)'")
+            }
+            timeLag = value
+        }
         for name in labels.keys.sorted() {
             guard Self.isValidLabelName(name) else {
                 throw ConfigurationError(key: "\(path).labels.\(name)", "is not a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)")

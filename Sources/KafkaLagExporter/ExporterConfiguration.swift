@@ -49,6 +49,16 @@ struct ClusterConfiguration: Sendable, Hashable {
     var clientProperties: [String: String] = [:]
     /// Extra constant labels on this cluster's series.
     var labels: [String: String] = [:]
+    /// How lag in seconds is computed.
+    var timeLag: TimeLagMode = .interpolated
+
+    enum TimeLagMode: String, Sendable, Hashable, CaseIterable {
+        /// From the log-end history (no extra requests).
+        case interpolated
+        /// From the timestamp of the oldest unconsumed record (one small fetch
+        /// per lagging partition and poll), interpolation as the fallback.
+        case exact
+    }
 
     func groupFilter() throws(ConfigurationError) -> NameFilter {
         do {

@@ -16,6 +16,10 @@ struct LagCollector: Sendable {
     var offsetFetchConcurrency = 16
     /// Groups per DescribeGroups request.
     var describeBatchSize = 500
+    /// Set for `time-lag: exact`: reads the oldest unconsumed record's timestamp.
+    var timestampReader: RecordTimestampReader?
+    /// Upper bound for record reads per collection (exact time lag).
+    var maxTimestampReads = 1000
 
     /// A snapshot plus what could not be read without failing the whole collection.
     struct Outcome: Sendable {
@@ -73,8 +77,46 @@ struct LagCollector: Sendable {
         for partition in partitions {
             offsets[partition] = PartitionOffsets(logStart: start.offsets[partition], logEnd: end.offsets[partition])
         }
-        let snapshot = ClusterSnapshot(cluster: cluster, groups: groups, partitionOffsets: offsets, totalGroupCount: listings.count)
+        var enriched = groups
+        if let timestampReader {
+            await readOldestUnconsumed(into: &enriched, offsets: offsets, reader: timestampReader, deadline: deadline)
+        }
+        let snapshot = ClusterSnapshot(cluster: cluster, groups: enriched, partitionOffsets: offsets, totalGroupCount: listings.count)
         return Outcome(snapshot: snapshot, groupFailures: failures)
+    }
+
+    /// Exact time lag: the timestamp of the record at each lagging group's
+    /// committed offset. A partition is assigned once per read, so groups at
+    /// different offsets of the same partition take several rounds; at most
+    /// `maxTimestampReads` records per collection. Failures leave the
+    /// interpolation as the fallback.
+    private func readOldestUnconsumed(
+        into groups: inout [ConsumerGroupSnapshot], offsets: [TopicPartition: PartitionOffsets],
+        reader: RecordTimestampReader, deadline: Deadline
+    ) async {
+        var wanted: [TopicPartition: Set<Int64>] = [:]
+        var reads = 0
+        for group in groups {
+            for (partition, committed) in group.committedOffsets.sorted(by: { $0.key < $1.key }) {
+                guard let logEnd = offsets[partition]?.logEnd, committed < logEnd, reads < maxTimestampReads else { continue }
+                if wanted[partition, default: []].insert(committed).inserted { reads += 1 }
+            }
+        }
+        var rounds = wanted.mapValues { $0.sorted() }
+        var found: [TopicPartition: [Int64: Double]] = [:]
+        while !rounds.isEmpty {
+            let positions = rounds.compactMapValues(\.first)
+            guard let read = try? await reader.timestamps(at: positions, timeout: deadline.remaining) else { break }
+            for (partition, timestamp) in read { found[partition, default: [:]][positions[partition]!] = timestamp }
+            rounds = rounds.mapValues { Array($0.dropFirst()) }.filter { !$0.value.isEmpty }
+        }
+        for index in groups.indices {
+            for (partition, committed) in groups[index].committedOffsets {
+                if let timestamp = found[partition]?[committed] {
+                    groups[index].oldestUnconsumedTimestamps[partition] = timestamp
+                }
+            }
+        }
     }
 
     /// One OffsetFetch per group, at most `offsetFetchConcurrency` at a time.

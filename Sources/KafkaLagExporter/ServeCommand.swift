@@ -125,9 +125,13 @@ struct ServeCommand: AsyncParsableCommand {
                         bootstrapServers: cluster.bootstrapBrokers, properties: cluster.clientProperties,
                         requestTimeout: configuration.kafkaClientTimeout),
                     logger: rdkafkaLogger)
-                let collector = LagCollector(
+                var collector = LagCollector(
                     client: client, cluster: cluster.name,
                     groupFilter: try cluster.groupFilter(), topicFilter: try cluster.topicFilter())
+                if cluster.timeLag == .exact {
+                    collector.timestampReader = try RecordTimestampReader(
+                        configuration: client.configuration, groupId: configuration.clientGroupId, logger: rdkafkaLogger)
+                }
                 pollers.append(ClusterPoller(
                     collector: collector, store: store, interval: configuration.pollInterval,
                     timeout: configuration.kafkaClientTimeout, logger: logger,

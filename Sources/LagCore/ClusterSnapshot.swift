@@ -38,6 +38,9 @@ public struct ConsumerGroupSnapshot: Sendable, Hashable {
     /// The partitions reported for this group, sorted: every partition of each
     /// topic the group has committed on or is assigned, minus filtered topics.
     public var partitions: [TopicPartition]
+    /// Timestamps (unix seconds) of the oldest unconsumed record of lagging
+    /// partitions, when exact time lag is on and the record could be read.
+    public var oldestUnconsumedTimestamps: [TopicPartition: Double] = [:]
 
     /// - Parameters:
     ///   - topicPartitions: partition ids per topic, from cluster metadata; a

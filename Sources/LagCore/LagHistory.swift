@@ -97,7 +97,9 @@ public struct LagHistory: Sendable {
                 window!.append(.init(time: now, committed: committed, logEnd: logEnd))
                 nextWindows[key] = window
 
-                if let seconds = tables[partition]?.lagSeconds(committed: committed, now: now) {
+                // Exact (the record's own timestamp) wins; interpolation is the fallback.
+                let exact = group.oldestUnconsumedTimestamps[partition].map { max(0, now - $0) }
+                if let seconds = exact ?? tables[partition]?.lagSeconds(committed: committed, now: now), seconds.isFinite {
                     insights.lagSeconds[key] = seconds
                     maxSeconds = max(maxSeconds ?? 0, seconds)
                 }

@@ -117,4 +117,56 @@ struct TimeLagTests {
         traffic.cancel()
         #expect(try await exporter.stop() == 0)
     }
+
+    @Test func exactTimeLagReadsTheRecordTimestamp() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.stop() }
+        let admin = try KafkaAdminClient(configuration: .init(bootstrapServers: broker.bootstrapServers))
+        let topic = uniqueName("audit")
+        let (behind, current) = (uniqueName("behind"), uniqueName("current"))
+        try await admin.createTopics([topic: 1])
+        let producer = try TestProducer(bootstrapServers: broker.bootstrapServers)
+        let log = ProductionLog()
+        for _ in 0..<8 {
+            try await producer.produce(topic: topic, partition: 0, count: 1)
+            log.append(Date().timeIntervalSince1970)
+        }
+        try await admin.alterCommittedOffsets(group: behind, offsets: [TopicPartition(topic, 0): 3])
+        try await admin.alterCommittedOffsets(group: current, offsets: [TopicPartition(topic, 0): 8])
+
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("\(uniqueName("exact")).yaml")
+        try """
+            poll-interval: 500ms
+            clusters:
+              - name: local
+                bootstrap-brokers: \(broker.bootstrapServers)
+                group-allowlist: ["\(behind)", "\(current)"]
+                time-lag: exact
+            """.write(to: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: config) }
+        let port = try TestBroker.freeLoopbackPort()
+        let exporter = try DaemonProcess(
+            try builtProduct("kafka-lag-exporter"),
+            ["serve", "--config", config.path, "--host", "127.0.0.1", "--port", String(port)], name: "exporter")
+
+        // The very first poll already has exact values: no table needed.
+        var text = ""
+        try await eventually("lag in seconds of both groups") {
+            text = (try? await httpGet(port: port, path: "/metrics").text) ?? ""
+            return text.contains("kafka_consumergroup_group_lag_seconds{cluster_name=\"local\",group=\"\(behind)\"")
+                && text.contains("kafka_consumergroup_group_lag_seconds{cluster_name=\"local\",group=\"\(current)\"")
+        }
+        let lines = text.split(separator: "\n")
+        func value(_ prefix: String) throws -> Double {
+            let line = try #require(lines.first { $0.hasPrefix(prefix) }, "no series \(prefix)")
+            return try #require(Double(line.split(separator: " ").last!))
+        }
+        let polledAt = try value("kafka_lag_exporter_last_successful_poll_timestamp_seconds{cluster_name=\"local\"}")
+        let truth = polledAt - (try #require(log.time(ofOffset: 3)))
+        let estimate = try value("kafka_consumergroup_group_lag_seconds{cluster_name=\"local\",group=\"\(behind)\"")
+        // The record's CreateTime is taken when it is produced, just before its acknowledgement.
+        #expect(abs(estimate - truth) < 0.5, "estimate \(estimate), truth \(truth)")
+        #expect(try value("kafka_consumergroup_group_lag_seconds{cluster_name=\"local\",group=\"\(current)\"") == 0)
+        #expect(try await exporter.stop() == 0)
+    }
 }
