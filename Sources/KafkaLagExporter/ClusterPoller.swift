@@ -18,6 +18,9 @@ struct ClusterPoller: Service {
     /// Points per partition for lag in seconds, and polls per status window.
     var lookupTableSize: Int = 60
     var statusWindow: Int = 10
+    /// Consecutive failed polls after which the cluster's series are withdrawn
+    /// (so that alerts on absence fire); until then the last good snapshot stays.
+    var maxFailedPolls: Int = 5
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -28,9 +31,17 @@ struct ClusterPoller: Service {
     private func pollUntilCancelled() async {
         let clock = ContinuousClock()
         var history = makeHistory()
+        var failures = 0
         while !Task.isCancelled {
             let started = clock.now
-            await pollOnce(history: &history, clock: clock)
+            let succeeded = await pollOnce(history: &history, clock: clock)
+            failures = succeeded ? 0 : failures + 1
+            if failures == maxFailedPolls {
+                store.withdraw(cluster: collector.cluster)
+                logger.error("cluster series withdrawn after consecutive failed polls", metadata: [
+                    "cluster": "\(collector.cluster)", "failed_polls": "\(failures)",
+                ])
+            }
             let elapsed = clock.now - started
             if elapsed > interval {
                 logger.warning("poll took longer than the poll interval", metadata: [
@@ -39,11 +50,19 @@ struct ClusterPoller: Service {
                 ])
             }
             do {
-                try await Task.sleep(until: started + interval, clock: clock)
+                try await Task.sleep(until: started + Self.delay(afterFailures: failures, interval: interval), clock: clock)
             } catch {
                 return  // cancelled: shutting down
             }
         }
+    }
+
+    /// Time between poll starts: the interval, doubled per consecutive failure
+    /// up to 8 intervals or 5 minutes, whichever is shorter (never below the interval).
+    static func delay(afterFailures failures: Int, interval: Duration) -> Duration {
+        guard failures > 0 else { return interval }
+        let factor = 1 << min(failures - 1, 3)
+        return max(interval, min(interval * factor, .seconds(300)))
     }
 
     /// A fresh history (lookup tables and status windows) for this cluster.
@@ -53,13 +72,14 @@ struct ClusterPoller: Service {
 
     /// One poll: collect, update the history, publish; or count the failure
     /// (the history is kept across failed polls).
-    func pollOnce(history: inout LagHistory, clock: ContinuousClock = ContinuousClock()) async {
+    @discardableResult
+    func pollOnce(history: inout LagHistory, clock: ContinuousClock = ContinuousClock()) async -> Bool {
         let started = clock.now
         do {
             let outcome = try await collector.collect(timeout: timeout)
             let duration = clock.now - started
             let now = Date().timeIntervalSince1970
-            let insights = history.record(outcome.snapshot, at: now)
+            let insights = history.record(outcome.snapshot, at: now, unreadGroups: Set(outcome.groupFailures.keys))
             store.recordSuccess(cluster: collector.cluster, snapshot: outcome.snapshot, insights: insights,
                                 duration: duration, at: now)
             for (group, error) in outcome.groupFailures.sorted(by: { $0.key < $1.key }) {
@@ -69,10 +89,12 @@ struct ClusterPoller: Service {
                 "cluster": "\(collector.cluster)", "groups": "\(outcome.snapshot.groups.count)",
                 "partitions": "\(outcome.snapshot.partitionOffsets.count)", "duration_ms": "\(duration.milliseconds)",
             ])
+            return true
         } catch {
-            guard !Task.isCancelled else { return }
+            guard !Task.isCancelled else { return false }
             store.recordFailure(cluster: collector.cluster)
             logger.error("poll failed", metadata: ["cluster": "\(collector.cluster)", "error": "\(error)"])
+            return false
         }
     }
 }

@@ -37,6 +37,10 @@ extension ExporterConfiguration {
             guard value >= 2 else { throw ConfigurationError(key: "lookup-table-size", "must be at least 2, got \(value)") }
             configuration.lookupTableSize = value
         }
+        if let value = try reader.int("max-failed-polls") {
+            guard value >= 1 else { throw ConfigurationError(key: "max-failed-polls", "must be at least 1, got \(value)") }
+            configuration.maxFailedPolls = value
+        }
         if let value = try reader.int("status-window") {
             guard (2...1000).contains(value) else { throw ConfigurationError(key: "status-window", "must be between 2 and 1000, got \(value)") }
             configuration.statusWindow = value

@@ -11,6 +11,8 @@ struct ExporterConfiguration: Sendable, Hashable {
     var lookupTableSize: Int = 60
     /// Polls per lag-status window (and per rate / drain estimate).
     var statusWindow: Int = 10
+    /// Consecutive failed polls after which a cluster's series are withdrawn.
+    var maxFailedPolls: Int = 5
     var metricAllowlist: [String] = [".*"]
     var logLevel: String = "info"
     var logFormat: String = "logfmt"

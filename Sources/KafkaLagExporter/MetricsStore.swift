@@ -38,6 +38,15 @@ final class MetricsStore: Sendable {
         }
     }
 
+    /// Drops the cluster's snapshot: its lag series disappear until the next
+    /// successful poll (self metrics stay).
+    func withdraw(cluster: String) {
+        update(cluster) { state in
+            state.snapshot = nil
+            state.insights = nil
+        }
+    }
+
     private func update(_ cluster: String, _ body: (inout ClusterMetricsState) -> Void) {
         states.withLock { states in
             guard let index = states.firstIndex(where: { $0.cluster == cluster }) else { return }

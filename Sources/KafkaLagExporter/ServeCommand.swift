@@ -135,7 +135,8 @@ struct ServeCommand: AsyncParsableCommand {
                 pollers.append(ClusterPoller(
                     collector: collector, store: store, interval: configuration.pollInterval,
                     timeout: configuration.kafkaClientTimeout, logger: logger,
-                    lookupTableSize: configuration.lookupTableSize, statusWindow: configuration.statusWindow))
+                    lookupTableSize: configuration.lookupTableSize, statusWindow: configuration.statusWindow,
+                    maxFailedPolls: configuration.maxFailedPolls))
             }
         } catch let error as KafkaAdminError {
             printError(error.description)

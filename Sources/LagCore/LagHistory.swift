@@ -66,7 +66,9 @@ public struct LagHistory: Sendable {
     }
 
     /// Adds one poll and returns what it means.
-    public mutating func record(_ snapshot: ClusterSnapshot, at now: Double) -> LagInsights {
+    /// - Parameter unreadGroups: groups whose offsets this poll could not read:
+    ///   their windows are kept for the next poll instead of being dropped.
+    public mutating func record(_ snapshot: ClusterSnapshot, at now: Double, unreadGroups: Set<String> = []) -> LagInsights {
         var nextTables: [TopicPartition: LookupTable] = [:]
         nextTables.reserveCapacity(snapshot.partitionOffsets.count)
         var recreated = Set<TopicPartition>()
@@ -88,6 +90,7 @@ public struct LagHistory: Sendable {
             var consumption: Double?
             var production: Double?
             var totalLag: Int64 = 0
+            var measured = 0
             for partition in group.partitions {
                 guard let committed = group.committedOffsets[partition] else { continue }
                 let key = GroupPartition(group.id, partition)
@@ -110,10 +113,15 @@ public struct LagHistory: Sendable {
                     consumption = (consumption ?? 0) + rates.consumption
                     production = (production ?? 0) + rates.production
                 }
-                totalLag &+= Lag.offsetLag(committed: committed, logEnd: logEnd) ?? 0
+                if let lag = Lag.offsetLag(committed: committed, logEnd: logEnd) {
+                    totalLag &+= lag
+                    measured += 1
+                }
             }
             var drain: Double?
-            if totalLag == 0 {
+            if measured == 0 {
+                drain = nil
+            } else if totalLag == 0 {
                 drain = 0
             } else if let consumption, let production, consumption > production {
                 drain = Double(totalLag) / (consumption - production)
@@ -121,6 +129,9 @@ public struct LagHistory: Sendable {
             insights.groups[group.id] = GroupInsight(
                 status: worst, maxLagSeconds: maxSeconds, consumptionRate: consumption,
                 productionRate: production, drainSeconds: drain)
+        }
+        for (key, window) in windows where unreadGroups.contains(key.group) && nextWindows[key] == nil {
+            nextWindows[key] = window
         }
         windows = nextWindows
         return insights

@@ -306,7 +306,7 @@ public enum MetricsExposition {
                 switch value {
                 case .offset: writer.endSeries(row.committed)
                 case .lag: writer.endSeries(row.lag)
-                case .lagSeconds: writer.endSeries(seconds ?? 0)
+                case .lagSeconds: writer.endSeries((seconds ?? 0) + 0.0)  // + 0.0 turns -0.0 into 0.0
                 }
             }
         }
@@ -327,7 +327,7 @@ public enum MetricsExposition {
                 writer.beginSeries()
                 writer.appendRaw(cluster.groupLabels[index])
                 writer.appendRaw(cluster.extraLabels)
-                writer.endSeries(number)
+                writer.endSeries(number + 0.0)  // + 0.0 turns -0.0 into 0.0
             }
         }
     }

@@ -3,6 +3,7 @@ import KafkaAdmin
 import KafkaTestSupport
 import LagCore
 import Testing
+@testable import KafkaLagExporter
 
 /// `kafka-lag-exporter serve` as a process against a real broker (Tansu).
 @Suite(.timeLimit(.minutes(3)))
@@ -253,5 +254,61 @@ struct PrometheusScrapeTests {
 
         try await prometheus.stop()
         #expect(try await exporter.process.stop() == 0)
+    }
+}
+
+/// Broker faults: the last good snapshot survives a failed poll; after
+/// `max-failed-polls` the cluster's lag series are withdrawn.
+@Suite(.timeLimit(.minutes(2)))
+struct ServeFaultTests {
+    @Test func seriesSurviveOneFailedPollAndAreWithdrawnAfterTheLimit() async throws {
+        let broker = try await TestBroker.start()
+        let admin = try KafkaAdminClient(configuration: .init(bootstrapServers: broker.bootstrapServers))
+        let topic = uniqueName("orders")
+        let group = uniqueName("billing")
+        try await admin.createTopics([topic: 1])
+        try await TestProducer(bootstrapServers: broker.bootstrapServers).produce(topic: topic, partition: 0, count: 3)
+        try await admin.alterCommittedOffsets(group: group, offsets: [TopicPartition(topic, 0): 1])
+
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("\(uniqueName("faults")).yaml")
+        try """
+            poll-interval: 500ms
+            kafka-client-timeout: 1s
+            max-failed-polls: 2
+            clusters:
+              - name: local
+                bootstrap-brokers: \(broker.bootstrapServers)
+            """.write(to: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: config) }
+        let port = try TestBroker.freeLoopbackPort()
+        let exporter = try DaemonProcess(
+            try builtProduct("kafka-lag-exporter"),
+            ["serve", "--config", config.path, "--host", "127.0.0.1", "--port", String(port)], name: "exporter")
+        let lagLine = ServeTests.memberless("kafka_consumergroup_group_lag", group, topic, 0, 2)
+        func scrape() async -> String { (try? await httpGet(port: port, path: "/metrics").text) ?? "" }
+        try await eventually("lag exported") { await scrape().contains(lagLine) }
+
+        broker.stop()
+        var afterOneFailure = ""
+        try await eventually("one failed poll") {
+            afterOneFailure = await scrape()
+            return afterOneFailure.contains("kafka_lag_exporter_poll_errors_total{cluster_name=\"local\"} 1")
+        }
+        #expect(afterOneFailure.contains(lagLine))
+        try await eventually("series withdrawn after two failed polls") {
+            let text = await scrape()
+            return text.contains("kafka_lag_exporter_poll_errors_total{cluster_name=\"local\"} 2") && !text.contains("kafka_consumergroup_group_lag{")
+        }
+        #expect(exporter.standardError.contains("msg=\"cluster series withdrawn after consecutive failed polls\" cluster=local failed_polls=2"))
+        #expect(try await exporter.stop() == 0)
+    }
+
+    @Test func failedPollsBackOffUpToEightIntervals() {
+        let interval = Duration.seconds(30)
+        #expect((0...6).map { ClusterPoller.delay(afterFailures: $0, interval: interval) } == [
+            .seconds(30), .seconds(30), .seconds(60), .seconds(120), .seconds(240), .seconds(240), .seconds(240),
+        ])
+        #expect(ClusterPoller.delay(afterFailures: 9, interval: .seconds(60)) == .seconds(300))
+        #expect(ClusterPoller.delay(afterFailures: 9, interval: .seconds(600)) == .seconds(600))
     }
 }
