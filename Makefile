@@ -15,12 +15,14 @@ release: setup
 
 # Everything CI checks: the platform files (hadolint, yamllint, kustomize +
 # kubernetes-validate, promtool), the release build with the static Swift
-# stdlib, then the unit tests and broker-backed tests (each test starts its
+# stdlib, the demo run headless and checked by scripts/verify.sh, then the
+# unit tests and broker-backed tests (each test starts its
 # own Tansu on loopback; the CLI tests run the built binary, so it is built first).
 test: setup
 	$(SWIFT) build --build-tests
 	bash scripts/check-platform.sh
 	bash scripts/check-release-build.sh
+	bash scripts/demo-check.sh
 	$(SWIFT) test --skip-build --disable-xctest
 
 # Only the Swift tests (quicker while developing).
@@ -31,7 +33,8 @@ test-swift: setup
 check-platform: setup
 	bash scripts/check-platform.sh
 
-# A local broker with a demo workload, then the exporter's lag printout.
+# The main job on an embedded default: broker, demo workload, exporter and
+# Prometheus on loopback, until Ctrl-C. scripts/verify.sh checks it.
 demo: setup
 	$(SWIFT) build
 	@bash scripts/demo.sh

@@ -54,20 +54,28 @@ struct DemoWorkload: AsyncParsableCommand {
             + "groups \(positions.keys.sorted().joined(separator: ", "))\n").utf8))
 
         guard follow > 0 else { return }
-        // Live traffic: every tick one record per partition; "billing" keeps up
-        // with orders (commits to the log end), the other groups fall behind.
-        var produced = Int64(records)
+        // Live traffic: every tick one record per partition (one record per
+        // batch). "billing" is healthy (commits up to the log end), "shipping"
+        // is slow (advances one record every other tick), "audit-archiver" and
+        // "payments-reconciler" are stalled (never commit again).
+        var tick: Int64 = 0
         while !Task.isCancelled {
             try await Task.sleep(for: .milliseconds(Int64(follow * 1000)))
-            for (topic, partitions) in Self.topics {
+            for (topic, partitions) in Self.topics.sorted(by: { $0.key < $1.key }) {
                 for partition in 0..<partitions {
                     try await producer.produce(topic: topic, partition: partition, count: 1, payload: "live")
                 }
             }
-            produced += 1
+            tick += 1
+            let logEnd = Int64(records) + tick
             try await admin.alterCommittedOffsets(
                 group: "billing",
-                offsets: Dictionary(uniqueKeysWithValues: (0..<3).map { (TopicPartition("orders", Int32($0)), produced - Int64($0)) }))
+                offsets: Dictionary(uniqueKeysWithValues: (0..<3).map { (TopicPartition("orders", Int32($0)), logEnd) }))
+            try await admin.alterCommittedOffsets(group: "shipping", offsets: [
+                TopicPartition("orders", 0): Int64(records / 2) + tick / 2,
+                TopicPartition("payments", 0): Int64(records) + tick / 2,
+                TopicPartition("payments", 1): Int64(records - 1) + tick / 2,
+            ])
         }
     }
 }
