@@ -1,4 +1,5 @@
 import Foundation
+import LagCore
 import Logging
 import Synchronization
 
@@ -53,19 +54,5 @@ struct StructuredLogHandler: LogHandler {
         return "\"\(escaped)\""
     }
 
-    static func jsonString(_ value: String) -> String {
-        var output = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20: output += String(format: "\\u%04x", scalar.value)
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        return output + "\""
-    }
+    static func jsonString(_ value: String) -> String { JSONText.quoted(value) }
 }

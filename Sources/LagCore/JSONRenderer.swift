@@ -21,8 +21,13 @@ enum JSONRenderer {
         return output + "]\n"
     }
 
+    static func quoted(_ text: String) -> String { JSONText.quoted(text) }
+}
+
+/// JSON text helpers shared by the renderers and the JSON log format.
+public enum JSONText {
     /// A JSON string literal (RFC 8259 escaping).
-    static func quoted(_ text: String) -> String {
+    public static func quoted(_ text: String) -> String {
         var output = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
