@@ -4,7 +4,9 @@ import Yams
 extension ExporterConfiguration {
     /// Reads and validates a YAML configuration file.
     /// - Throws: ``ConfigurationError`` naming the file or the offending key.
-    static func load(file path: String) throws(ConfigurationError) -> ExporterConfiguration {
+    static func load(
+        file path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationError) -> ExporterConfiguration {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -12,11 +14,15 @@ extension ExporterConfiguration {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
             throw ConfigurationError(key: path, "configuration file \(reason)")
         }
-        return try parse(yaml: text, source: path)
+        return try parse(yaml: text, source: path, environment: environment)
     }
 
     /// Parses YAML text. Unknown keys, wrong types and bad values are errors.
-    static func parse(yaml text: String, source: String = "configuration") throws(ConfigurationError) -> ExporterConfiguration {
+    /// - Parameter environment: for `${env:NAME}` references in client properties.
+    static func parse(
+        yaml text: String, source: String = "configuration",
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationError) -> ExporterConfiguration {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -60,7 +66,9 @@ extension ExporterConfiguration {
         if let clusters = reader.node("clusters") {
             guard let sequence = clusters.sequence else { throw ConfigurationError(key: "clusters", "must be a list of clusters") }
             for (index, node) in sequence.enumerated() {
-                configuration.clusters.append(try ClusterConfiguration(node, path: "clusters[\(index)]"))
+                var cluster = try ClusterConfiguration(node, path: "clusters[\(index)]")
+                try cluster.resolveSecretReferences(path: "clusters[\(index)]", environment: environment)
+                configuration.clusters.append(cluster)
             }
         }
         try reader.rejectUnknownKeys()
@@ -114,6 +122,34 @@ extension ClusterConfiguration {
 }
 
 extension ClusterConfiguration {
+    /// Replaces `${env:NAME}` and `${file:PATH}` in client-property values with
+    /// the variable's value or the file's content (trailing newline removed), so
+    /// that passwords and keys stay out of the file. A missing variable or an
+    /// unreadable file is an error that names the property and the reference,
+    /// never a value.
+    mutating func resolveSecretReferences(path: String, environment: [String: String]) throws(ConfigurationError) {
+        for (key, value) in clientProperties where value.hasPrefix("${") && value.hasSuffix("}") {
+            let reference = value.dropFirst(2).dropLast()
+            let keyPath = "\(path).client-properties.\(key)"
+            if reference.hasPrefix("env:") {
+                let name = String(reference.dropFirst(4))
+                guard let resolved = environment[name] else {
+                    throw ConfigurationError(key: keyPath, "environment variable \(name) is not set")
+                }
+                clientProperties[key] = resolved
+            } else if reference.hasPrefix("file:") {
+                let file = String(reference.dropFirst(5))
+                guard var content = try? String(contentsOfFile: file, encoding: .utf8) else {
+                    throw ConfigurationError(key: keyPath, "cannot read file \(file)")
+                }
+                while content.hasSuffix("\n") || content.hasSuffix("\r") { content.removeLast() }
+                clientProperties[key] = content
+            } else {
+                throw ConfigurationError(key: keyPath, "unknown reference; use ${env:NAME} or ${file:PATH}")
+            }
+        }
+    }
+
     /// Labels the exporter's own series carry; extra labels may not reuse them.
     static let reservedLabels: Set<String> = [
         "cluster_name", "group", "topic", "partition", "member_host", "consumer_id", "client_id", "le", "quantile",

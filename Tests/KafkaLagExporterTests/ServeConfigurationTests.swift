@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 @testable import KafkaLagExporter
 import Testing
+import KafkaTestSupport
 
 /// Precedence of the daemon's settings: defaults < file < environment < flags.
 @Suite struct ServeConfigurationTests {
@@ -122,6 +123,73 @@ extension ServeCommand {
             return ValidationError("no error")
         } catch {
             return error
+        }
+    }
+}
+
+/// Secrets are referenced, not written, in the configuration file.
+@Suite struct SecretReferenceTests {
+    static func yaml(_ value: String) -> String {
+        """
+        clusters:
+          - name: prod
+            bootstrap-brokers: k:9093
+            client-properties:
+              sasl.username: exporter
+              sasl.password: "\(value)"
+        """
+    }
+
+    @Test func environmentReferenceIsResolved() throws {
+        let configuration = try ExporterConfiguration.parse(yaml: Self.yaml("${env:KAFKA_PASSWORD}"), environment: ["KAFKA_PASSWORD": "s3cret"])
+        #expect(configuration.clusters[0].clientProperties == ["sasl.username": "exporter", "sasl.password": "s3cret"])
+    }
+
+    @Test func fileReferenceIsResolvedWithoutTheTrailingNewline() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)")
+        try "from-a-file\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let configuration = try ExporterConfiguration.parse(yaml: Self.yaml("${file:\(file.path)}"), environment: [:])
+        #expect(configuration.clusters[0].clientProperties["sasl.password"] == "from-a-file")
+    }
+
+    @Test(arguments: [
+        ("${env:MISSING}", "clusters[0].client-properties.sasl.password: environment variable MISSING is not set"),
+        ("${file:/nonexistent/secret}", "clusters[0].client-properties.sasl.password: cannot read file /nonexistent/secret"),
+        ("${vault:x}", "clusters[0].client-properties.sasl.password: unknown reference; use ${env:NAME} or ${file:PATH}"),
+    ])
+    func badReferenceNamesThePropertyNotAValue(value: String, message: String) {
+        #expect(throws: ConfigurationError(key: String(message.split(separator: ":")[0]), String(message.drop { $0 != " " }.dropFirst()))) {
+            try ExporterConfiguration.parse(yaml: Self.yaml(value), environment: ["OTHER": "x"])
+        }
+    }
+
+    @Test func secretsNeverAppearInOutputOrErrors() async throws {
+        let secret = "hunter2-\(UUID().uuidString.prefix(6))"
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("exporter-\(UUID().uuidString).yaml")
+        try """
+            clusters:
+              - name: prod
+                bootstrap-brokers: 127.0.0.1:1
+                client-properties:
+                  security.protocol: SASL_PLAINTEXT
+                  sasl.mechanism: PLAIN
+                  sasl.username: exporter
+                  sasl.password: "${env:TEST_SASL_PASSWORD}"
+            """.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["TEST_SASL_PASSWORD"] = secret
+        let binary = try builtProduct("kafka-lag-exporter")
+        let runs = [
+            try await runCommand(binary, ["lag", "--config", file.path, "--timeout", "1", "--verbose"], environment: environment),
+            try await runCommand(binary, ["lag", "--help"], environment: environment),
+            try await runCommand(binary, ["serve", "--help"], environment: environment),
+        ]
+        #expect(runs[0].status == 69)
+        for run in runs {
+            #expect(!run.standardOutput.contains(secret))
+            #expect(!run.standardError.contains(secret))
         }
     }
 }
