@@ -2,7 +2,7 @@
 # Debian 12 machine needs nothing but `make demo` or `make test`.
 SWIFT ?= swift
 
-.PHONY: setup build release test test-swift check-platform demo clean
+.PHONY: setup build release test test-swift check-platform demo bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -38,6 +38,12 @@ check-platform: setup
 demo: setup
 	$(SWIFT) build
 	@bash scripts/demo.sh
+
+# Benchmarks (docs/benchmarks.md): release builds in .build-bench, the
+# in-process benchmarks and the macro benchmark against a real Tansu broker;
+# writes docs/benchmarks-results.md. BENCH_SIZES, BENCH_POLLS, ... in scripts/bench.sh.
+bench: setup
+	bash scripts/bench.sh
 
 clean:
 	rm -rf .build .build-release

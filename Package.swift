@@ -1,6 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+import class Foundation.ProcessInfo
+
 /// Settings every Swift target shares: Swift 6 language mode (strict
 /// concurrency) plus the upcoming features that keep imports honest.
 let swiftSettings: [SwiftSetting] = [
@@ -14,6 +16,7 @@ let package = Package(
     products: [
         .executable(name: "kafka-lag-exporter", targets: ["KafkaLagExporter"]),
         .executable(name: "kafka-lag-demo", targets: ["DemoWorkload"]),
+        .executable(name: "kafka-lag-fixture", targets: ["ScaleFixture"]),
         .library(name: "KafkaAdmin", targets: ["KafkaAdmin"]),
         .library(name: "LagCore", targets: ["LagCore"]),
     ],
@@ -86,6 +89,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The scale fixture for benchmarks (docs/benchmarks.md): T topics x P
+        // partitions, records one per batch, G groups with committed offsets.
+        .executableTarget(
+            name: "ScaleFixture",
+            dependencies: [
+                "KafkaTestSupport",
+                "KafkaAdmin",
+                "LagCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "LagCoreTests",
             dependencies: ["LagCore"],
@@ -104,3 +119,27 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// In-process benchmarks (ordo-one/benchmark, `make bench`, docs/benchmarks.md).
+// Only with KAFKA_LAG_EXPORTER_BENCHMARKS=1 in the environment, so that
+// `swift build`, `make test` and the release build neither fetch nor build the
+// benchmark package and its malloc interposer.
+if ProcessInfo.processInfo.environment["KAFKA_LAG_EXPORTER_BENCHMARKS"] == "1" {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"])
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "LagCoreBenchmarks",
+            dependencies: [
+                "LagCore",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/LagCoreBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        )
+    )
+}

@@ -16,6 +16,8 @@ struct LagCollector: Sendable {
     var offsetFetchConcurrency = 16
     /// Groups per DescribeGroups request.
     var describeBatchSize = 500
+    /// Partitions per ListOffsets call.
+    var listOffsetsChunkSize = 1000
     /// Set for `time-lag: exact`: reads the oldest unconsumed record's timestamp.
     var timestampReader: RecordTimestampReader?
     /// Upper bound for record reads per collection (exact time lag).
@@ -60,8 +62,8 @@ struct LagCollector: Sendable {
         }
 
         let partitions = ClusterSnapshot.partitionsOfInterest(groups)
-        async let earliest = client.listOffsets(partitions, spec: .earliest, timeout: deadline.remaining)
-        async let latest = client.listOffsets(partitions, spec: .latest, timeout: deadline.remaining)
+        async let earliest = logOffsets(partitions, spec: .earliest, deadline: deadline)
+        async let latest = logOffsets(partitions, spec: .latest, deadline: deadline)
         let start: PartitionOffsetsResult
         let end: PartitionOffsetsResult
         do {
@@ -83,6 +85,23 @@ struct LagCollector: Sendable {
         }
         let snapshot = ClusterSnapshot(cluster: cluster, groups: enriched, partitionOffsets: offsets, totalGroupCount: listings.count)
         return Outcome(snapshot: snapshot, groupFailures: failures)
+    }
+
+    /// ListOffsets in chunks of `listOffsetsChunkSize` partitions: librdkafka
+    /// matches each answer against the request list linearly, so one call for
+    /// 10,000 partitions costs quadratic time (docs/benchmarks.md).
+    private func logOffsets(
+        _ partitions: Set<TopicPartition>, spec: OffsetSpec, deadline: Deadline
+    ) async throws(KafkaAdminError) -> PartitionOffsetsResult {
+        let sorted = partitions.sorted()
+        var result = PartitionOffsetsResult()
+        for start in stride(from: 0, to: sorted.count, by: listOffsetsChunkSize) {
+            let chunk = sorted[start..<min(start + listOffsetsChunkSize, sorted.count)]
+            let answer = try await client.listOffsets(chunk, spec: spec, timeout: deadline.remaining)
+            result.offsets.merge(answer.offsets) { _, new in new }
+            result.failures.merge(answer.failures) { _, new in new }
+        }
+        return result
     }
 
     /// Exact time lag: the timestamp of the record at each lagging group's
