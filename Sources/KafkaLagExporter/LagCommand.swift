@@ -118,7 +118,7 @@ struct LagCommand: AsyncParsableCommand {
         }
 
         let client: KafkaAdminClient
-        let collector: LagCollector
+        var collector: LagCollector
         do {
             client = try KafkaAdminClient(
                 configuration: KafkaClientConfiguration(
@@ -128,6 +128,11 @@ struct LagCommand: AsyncParsableCommand {
             collector = LagCollector(
                 client: client, cluster: target.name,
                 groupFilter: try target.groupFilter(), topicFilter: try target.topicFilter())
+            // Lag in seconds only appears with a history (--samples, --watch).
+            if target.timeLag == .exact, samples > 1 || watch {
+                collector.timestampReader = try RecordTimestampReader(
+                    configuration: client.configuration, groupId: "kafkalagexporter", logger: logger)
+            }
         } catch let error as KafkaAdminError {
             printError(error.description)
             throw ExitStatus.usage
