@@ -68,10 +68,16 @@ public struct GroupLagSummary: Sendable, Hashable {
 extension ConsumerGroupSnapshot {
     /// The group's rows, sorted by topic and partition.
     public func partitionLags(offsets: [TopicPartition: PartitionOffsets]) -> [PartitionLag] {
-        partitions.map { partition in
+        // One pass over the assignments instead of a scan per partition; the
+        // first member listing a partition owns it, as in `owner(of:)`.
+        var owners: [TopicPartition: Int] = [:]
+        for (index, member) in members.enumerated() {
+            for partition in member.assignment where owners[partition] == nil { owners[partition] = index }
+        }
+        return partitions.map { partition in
             let committed = committedOffsets[partition]
             let logOffsets = offsets[partition]
-            let owner = owner(of: partition)
+            let owner = owners[partition].map { members[$0] }
             return PartitionLag(
                 group: id, topic: partition.topic, partition: partition.partition,
                 committedOffset: committed,
