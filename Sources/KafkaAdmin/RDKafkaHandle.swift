@@ -1,6 +1,7 @@
 import CRdKafka
 import Dispatch
 import Foundation
+import LagCore
 import Logging
 import Synchronization
 
@@ -341,14 +342,6 @@ extension RDKafkaHandle {
     }
 
     private static let blockingQueue = DispatchQueue(label: "kafka-admin.blocking", attributes: .concurrent)
-}
-
-extension Duration {
-    /// Whole milliseconds, rounded down.
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
 }
 
 /// The NUL-terminated text librdkafka wrote into an error buffer.

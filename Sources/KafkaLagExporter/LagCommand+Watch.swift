@@ -13,7 +13,7 @@ extension LagCommand {
         var history = LagHistory(lookupTableSize: 60, windowSize: max(2, samples), pollInterval: sampleInterval)
         var index = 0
         while true {
-            let outcome = try await collector.collect(timeout: .milliseconds(Int64(timeout * 1000)))
+            let outcome = try await collector.collect(timeout: timeoutDuration)
             let insights = history.record(outcome.snapshot, at: Date().timeIntervalSince1970)
             index += 1
             if index >= samples { return (outcome, insights) }
@@ -28,7 +28,7 @@ extension LagCommand {
         let isTerminal = isatty(STDOUT_FILENO) == 1
         let refresh = self.refresh
         let iterations = self.iterations
-        let timeout = self.timeout
+        let timeout = timeoutDuration
         let loop = Task {
             var history = LagHistory(lookupTableSize: 60, windowSize: 10, pollInterval: refresh)
             var count = 0
@@ -37,7 +37,7 @@ extension LagCommand {
                 let started = ContinuousClock.now
                 var screen: String
                 do {
-                    let outcome = try await collector.collect(timeout: .milliseconds(Int64(timeout * 1000)))
+                    let outcome = try await collector.collect(timeout: timeout)
                     let insights = history.record(outcome.snapshot, at: Date().timeIntervalSince1970)
                     screen = WatchRenderer.render(
                         LagReport(snapshot: outcome.snapshot, insights: insights),

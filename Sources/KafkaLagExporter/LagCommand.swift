@@ -123,7 +123,7 @@ struct LagCommand: AsyncParsableCommand {
             client = try KafkaAdminClient(
                 configuration: KafkaClientConfiguration(
                     bootstrapServers: target.bootstrapBrokers, properties: target.clientProperties,
-                    requestTimeout: .milliseconds(Int64(timeout * 1000))),
+                    requestTimeout: timeoutDuration),
                 logger: logger)
             collector = LagCollector(
                 client: client, cluster: target.name,
@@ -153,7 +153,7 @@ struct LagCommand: AsyncParsableCommand {
             if samples > 1 {
                 (outcome, insights) = try await sampled(collector)
             } else {
-                outcome = try await collector.collect(timeout: .milliseconds(Int64(timeout * 1000)))
+                outcome = try await collector.collect(timeout: timeoutDuration)
             }
         } catch {
             printError(error.description)
@@ -169,6 +169,9 @@ struct LagCommand: AsyncParsableCommand {
         }
         FileHandle.standardOutput.write(Data(output.render(report).utf8))
     }
+
+    /// `--timeout` as a duration: the budget of one collection.
+    var timeoutDuration: Duration { .milliseconds(Int64(timeout * 1000)) }
 
     /// The cluster to query: from --config/--cluster, overridden by flags.
     func resolveCluster() throws -> ClusterConfiguration {

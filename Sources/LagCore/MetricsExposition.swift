@@ -211,7 +211,7 @@ public enum MetricsExposition {
                 writer.beginSeries()
                 writer.appendRaw(cluster.clusterLabel)
                 writer.appendRaw(cluster.extraLabels)
-                writer.endSeries(milliseconds(duration))
+                writer.endSeries(duration.milliseconds)
             }
         }
         if isIncluded(pollErrors) {
@@ -262,14 +262,6 @@ public enum MetricsExposition {
             writer.endUnlabeled(seconds)
         }
         return writer
-    }
-
-    /// A duration in whole milliseconds, rounded down.
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-        if overflow { return seconds < 0 ? Int64.min : Int64.max }
-        return product.addingReportingOverflow(attoseconds / 1_000_000_000_000_000).partialValue
     }
 
     // MARK: Family writers

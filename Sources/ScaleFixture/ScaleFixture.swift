@@ -160,7 +160,7 @@ struct ScaleFixture: AsyncParsableCommand {
 
     func report(_ phase: String, _ count: Int, since start: ContinuousClock.Instant, unit: String = "items") {
         let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
         print("fixture phase=\(phase) count=\(count) unit=\(unit) seconds=\(String(format: "%.3f", seconds))")
     }
 }
