@@ -15,7 +15,8 @@ release: setup
 
 # Everything CI checks: the platform files (hadolint, yamllint, kustomize +
 # kubernetes-validate, promtool), the release build with the static Swift
-# stdlib, the demo run headless and checked by scripts/verify.sh, then the
+# stdlib, the demo run headless and checked by scripts/verify.sh, the benchmark
+# smoke (requests per poll and memory growth against Tansu), then the
 # unit tests and broker-backed tests (each test starts its
 # own Tansu on loopback; the CLI tests run the built binary, so it is built first).
 test: setup
@@ -23,6 +24,7 @@ test: setup
 	bash scripts/check-platform.sh
 	bash scripts/check-release-build.sh
 	bash scripts/demo-check.sh
+	bash scripts/bench-smoke.sh
 	$(SWIFT) test --skip-build --disable-xctest
 
 # Only the Swift tests (quicker while developing).

@@ -27,6 +27,13 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.0.0"),
+        // The web endpoint: basic-auth bcrypt hashes, TLS, request limits (docs/configuration.md, "Web endpoint").
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
+        // Test only: property-based hostile-input tests (LagCoreTests, KafkaLagExporterTests).
+        .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
     ],
     targets: [
         // The thin C layer: librdkafka found through pkg-config, plus a version guard.
@@ -35,6 +42,8 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"]), .brew(["librdkafka"])]
         ),
+        // glibc's mallopt/malloc_trim, which the Glibc module does not export (MemoryTuning.swift).
+        .systemLibrary(name: "CMalloc"),
         // Safe async Swift admin client over librdkafka.
         .target(
             name: "KafkaAdmin",
@@ -54,6 +63,7 @@ let package = Package(
         .executableTarget(
             name: "KafkaLagExporter",
             dependencies: [
+                "CMalloc",
                 "KafkaAdmin",
                 "LagCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -63,6 +73,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -103,7 +120,8 @@ let package = Package(
         ),
         .testTarget(
             name: "LagCoreTests",
-            dependencies: ["LagCore"],
+            dependencies: ["LagCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            exclude: ["Corpus"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -113,7 +131,12 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaLagExporterTests",
-            dependencies: ["KafkaLagExporter", "KafkaTestSupport", "KafkaAdmin", "LagCore"],
+            dependencies: [
+                "KafkaLagExporter", "KafkaTestSupport", "KafkaAdmin", "LagCore",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            exclude: ["Corpus"],
             swiftSettings: swiftSettings
         ),
     ],

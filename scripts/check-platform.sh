@@ -190,6 +190,48 @@ if [ -s "$WORK/rendered-k8s_base.yaml" ] && [ -s "$WORK/rendered-k8s_observabili
     check "rendered manifests: what the platform relies on" rendered_contents
 fi
 
+# The sharded example (k8s/examples/sharded): a StatefulSet in place of the
+# base's Deployment, as many replicas as shards in KAFKA_LAG_EXPORTER_SHARD
+# (auto/N), POD_NAME from the downward API, a headless governing Service, and
+# the base pod's annotations, probes, resources and configuration.
+sharded_contents() {
+    "$PYTHON" - "$WORK/rendered-k8s_examples_sharded.yaml" "$WORK/rendered-k8s_base.yaml" <<'PY'
+import sys, yaml
+sharded, base = ([d for d in yaml.safe_load_all(open(f)) if d] for f in sys.argv[1:])
+errors = []
+kinds = {d["kind"] for d in sharded}
+if "Deployment" in kinds:
+    errors.append("the base Deployment is still there")
+sts = next((d for d in sharded if d["kind"] == "StatefulSet"), None)
+dep = next(d for d in base if d["kind"] == "Deployment")
+if sts is None:
+    sys.exit("no StatefulSet")
+spec, pod = sts["spec"], sts["spec"]["template"]
+c, bc = pod["spec"]["containers"][0], dep["spec"]["template"]["spec"]["containers"][0]
+env = {e["name"]: e for e in c.get("env", [])}
+shard = env.get("KAFKA_LAG_EXPORTER_SHARD", {}).get("value", "")
+if shard != f"auto/{spec.get('replicas')}":
+    errors.append(f"KAFKA_LAG_EXPORTER_SHARD is {shard!r}, want auto/<replicas> = auto/{spec.get('replicas')}")
+if env.get("POD_NAME", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") != "metadata.name":
+    errors.append("POD_NAME does not come from the downward API's metadata.name")
+svc = next((d for d in sharded if d["kind"] == "Service" and d["metadata"]["name"] == spec.get("serviceName")), None)
+if svc is None or svc["spec"].get("clusterIP") != "None":
+    errors.append(f"serviceName {spec.get('serviceName')!r} is not a headless Service of the example")
+if pod["metadata"].get("annotations") != dep["spec"]["template"]["metadata"].get("annotations"):
+    errors.append("pod annotations differ from the base Deployment's")
+for key in ["livenessProbe", "readinessProbe", "resources", "securityContext", "volumeMounts", "ports", "args", "envFrom"]:
+    if c.get(key) != bc.get(key):
+        errors.append(f"container {key} differs from the base Deployment's")
+if pod["spec"].get("volumes") != dep["spec"]["template"]["spec"].get("volumes"):
+    errors.append("volumes differ from the base Deployment's (the generated ConfigMap)")
+print("\n".join(errors) or f"StatefulSet with {spec['replicas']} replicas, shard {shard}, POD_NAME from metadata.name, headless {svc['metadata']['name']}")
+sys.exit(1 if errors else 0)
+PY
+}
+if [ -s "$WORK/rendered-k8s_examples_sharded.yaml" ] && [ -s "$WORK/rendered-k8s_base.yaml" ]; then
+    check "rendered sharded example: StatefulSet, replicas = shards, pod name, base pod settings" sharded_contents
+fi
+
 # The k8s configuration uses only keys of the example configuration, and, when a
 # built exporter is at hand, the exporter itself accepts it: `serve` on a free
 # loopback port, with the broker replaced by a closed loopback port, must start

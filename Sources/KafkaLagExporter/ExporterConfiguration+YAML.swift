@@ -1,4 +1,5 @@
 import Foundation
+import LagCore
 import Yams
 
 extension ExporterConfiguration {
@@ -23,11 +24,12 @@ extension ExporterConfiguration {
         yaml text: String, source: String = "configuration",
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigurationError) -> ExporterConfiguration {
+        try YAMLInputLimits.check(text, source: source)
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            throw ConfigurationError(key: source, "not valid YAML: \(error)")
+            throw ConfigurationError(key: source, "not valid YAML: \(YAMLSyntaxError.describe(error))")
         }
         var configuration = ExporterConfiguration()
         guard let root, root.null == nil else { return configuration }
@@ -51,7 +53,14 @@ extension ExporterConfiguration {
             guard (2...1000).contains(value) else { throw ConfigurationError(key: "status-window", "must be between 2 and 1000, got \(value)") }
             configuration.statusWindow = value
         }
-        if let value = try reader.stringList("metric-allowlist", aliases: ["metric-whitelist"]) { configuration.metricAllowlist = value }
+        if let value = try reader.stringList("metric-allowlist", aliases: ["metric-whitelist"]) {
+            do {
+                _ = try NameFilter(allow: value)
+            } catch {
+                throw ConfigurationError(key: "metric-allowlist", error.description)
+            }
+            configuration.metricAllowlist = value
+        }
         if let value = try reader.string("log-level") {
             let levels = ExporterConfiguration.logLevels
             guard levels.contains(value) else {
@@ -62,6 +71,13 @@ extension ExporterConfiguration {
         if let value = try reader.string("log-format") {
             guard ["logfmt", "json"].contains(value) else { throw ConfigurationError(key: "log-format", "must be logfmt or json, got '\(value)'") }
             configuration.logFormat = value
+        }
+        if let value = try reader.string("shard") {
+            do {
+                configuration.shard = try Shard.Setting(parsing: value)
+            } catch {
+                throw ConfigurationError(key: "shard", error.message)
+            }
         }
         if let clusters = reader.node("clusters") {
             guard let sequence = clusters.sequence else { throw ConfigurationError(key: "clusters", "must be a list of clusters") }
@@ -139,15 +155,30 @@ extension ClusterConfiguration {
                 clientProperties[key] = resolved
             } else if reference.hasPrefix("file:") {
                 let file = String(reference.dropFirst(5))
-                guard var content = try? String(contentsOfFile: file, encoding: .utf8) else {
-                    throw ConfigurationError(key: keyPath, "cannot read file \(file)")
-                }
+                var content = try Self.readSecretFile(file, keyPath: keyPath)
                 while content.hasSuffix("\n") || content.hasSuffix("\r") { content.removeLast() }
                 clientProperties[key] = content
             } else {
                 throw ConfigurationError(key: keyPath, "unknown reference; use ${env:NAME} or ${file:PATH}")
             }
         }
+    }
+
+    /// The content of a `${file:PATH}` reference: a regular file (symbolic
+    /// links followed, as Kubernetes mounts secrets) of at most 1 MiB, so that
+    /// a device or a pipe (`/dev/zero`, `/dev/stdin`) cannot hang the start.
+    private static func readSecretFile(_ file: String, keyPath: String) throws(ConfigurationError) -> String {
+        let url = URL(fileURLWithPath: file).resolvingSymlinksInPath()
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+        guard let attributes else { throw ConfigurationError(key: keyPath, "cannot read file \(file)") }
+        guard attributes[.type] as? FileAttributeType == .typeRegular else {
+            throw ConfigurationError(key: keyPath, "\(file) is not a regular file")
+        }
+        guard (attributes[.size] as? NSNumber)?.intValue ?? 0 <= YAMLInputLimits.maximumSize,
+              let content = try? String(contentsOf: url, encoding: .utf8) else {
+            throw ConfigurationError(key: keyPath, "cannot read file \(file) (UTF-8 text of at most 1 MiB)")
+        }
+        return content
     }
 
     /// Labels the exporter's own series carry; extra labels may not reuse them.
@@ -163,8 +194,9 @@ extension ClusterConfiguration {
 }
 
 /// Reads a YAML mapping key by key and remembers which keys were read, so that
-/// the rest can be rejected as unknown.
-private final class MappingReader {
+/// the rest can be rejected as unknown. Also reads the web configuration file
+/// (``WebConfiguration``).
+final class MappingReader {
     private let entries: [(key: String, value: Node)]
     private let path: String
     private var used = Set<String>()
@@ -175,7 +207,9 @@ private final class MappingReader {
         }
         var entries: [(String, Node)] = []
         for (key, value) in mapping {
-            guard let name = key.scalar?.string else { throw ConfigurationError(key: path, "keys must be strings") }
+            guard let name = key.scalar?.string else {
+                throw ConfigurationError(key: path.isEmpty ? "configuration" : path, "keys must be strings")
+            }
             entries.append((name, value))
         }
         self.entries = entries

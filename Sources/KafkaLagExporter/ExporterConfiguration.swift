@@ -16,7 +16,14 @@ struct ExporterConfiguration: Sendable, Hashable {
     var metricAllowlist: [String] = [".*"]
     var logLevel: String = "info"
     var logFormat: String = "logfmt"
+    /// `shard: i/N` or `auto/N` (serve only; `serve` resolves `auto/N` from the pod name).
+    var shard: Shard.Setting = .whole
+    /// Where `shard` was last set (key, variable or flag), for error messages.
+    var shardSource = "shard"
     var clusters: [ClusterConfiguration] = []
+    /// The web configuration file of `serve` (TLS, basic auth; ``WebConfiguration``),
+    /// from `KAFKA_LAG_EXPORTER_WEB_CONFIG_FILE` or `--web-config-file`.
+    var webConfigFile: String?
 
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 

@@ -4,24 +4,35 @@ import LagCore
 /// Reads one consistent view of a cluster's consumer lag through the admin
 /// client and builds an immutable ``ClusterSnapshot``.
 ///
-/// Requests per collection: one Metadata, one ListGroups per broker, one
-/// DescribeGroups per batch of groups, one OffsetFetch per group (run
-/// concurrently, bounded), and one ListOffsets per offset kind.
+/// Requests per collection: one Metadata, one ListGroups per broker, per group
+/// one FindCoordinator, one OffsetFetch and (unless the group is listed as
+/// Empty or Dead) one DescribeGroups (groups run concurrently, bounded), and
+/// per broker one ListOffsets per offset kind and chunk of partitions. A shard
+/// (`shard: i/N`) describes and fetches only its own groups.
 struct LagCollector: Sendable {
     var client: KafkaAdminClient
     var cluster: String
     var groupFilter: NameFilter
     var topicFilter: NameFilter
-    /// How many OffsetFetch requests run at once.
-    var offsetFetchConcurrency = 16
-    /// Groups per DescribeGroups request.
-    var describeBatchSize = 500
+    /// How many groups are read at once. librdkafka remembers only about ten
+    /// group coordinators, so a group's describe and its OffsetFetch share one
+    /// FindCoordinator only while fewer groups than that are in flight.
+    var groupConcurrency = 8
     /// Partitions per ListOffsets call.
     var listOffsetsChunkSize = 1000
     /// Set for `time-lag: exact`: reads the oldest unconsumed record's timestamp.
     var timestampReader: RecordTimestampReader?
     /// Upper bound for record reads per collection (exact time lag).
     var maxTimestampReads = 1000
+    /// The slice of the cluster this exporter reports (`shard: i/N`): only
+    /// groups it owns are described and fetched, and partition gauges cover
+    /// only partitions it owns.
+    var shard: Shard = .whole
+    /// Whether to read the offsets of every partition the shard reports gauges
+    /// for (``ClusterSnapshot/partitionGauges(of:topicFilter:shard:)``), not
+    /// only those its groups report: on for `serve`, off for `lag`, which
+    /// prints no gauges.
+    var readsPartitionGauges = false
 
     /// A snapshot plus what could not be read without failing the whole collection.
     struct Outcome: Sendable {
@@ -36,18 +47,12 @@ struct LagCollector: Sendable {
         let deadline = Deadline(after: timeout)
         let metadata = try await client.metadata(timeout: deadline.remaining)
         let listings = try await client.listConsumerGroups(timeout: deadline.remaining)
-        let groupIds = listings.map(\.groupId).filter(groupFilter.includes).sorted()
+        let groupIds = listings.map(\.groupId).filter { groupFilter.includes($0) && shard.owns(group: $0) }.sorted()
         let listedStates = Dictionary(listings.map { ($0.groupId, $0.state) }, uniquingKeysWith: { first, _ in first })
 
-        var descriptions: [String: ConsumerGroupDescription] = [:]
-        for start in stride(from: 0, to: groupIds.count, by: describeBatchSize) {
-            let batch = Array(groupIds[start..<min(start + describeBatchSize, groupIds.count)])
-            for description in try await client.describeConsumerGroups(batch, timeout: deadline.remaining) {
-                descriptions[description.groupId] = description
-            }
-        }
-
-        let (committed, failures) = await committedOffsets(of: groupIds, deadline: deadline)
+        // A group listed as Empty or Dead has no members by definition: only the others need a describe.
+        let describe = Set(listings.lazy.filter { !Self.memberlessStates.contains($0.state) }.map(\.groupId))
+        let (descriptions, committed, failures) = await readGroups(groupIds, describing: describe, deadline: deadline)
         let topicPartitions = metadata.partitionsByTopic
         let groups = groupIds.compactMap { id -> ConsumerGroupSnapshot? in
             guard let offsets = committed[id] else { return nil }
@@ -61,7 +66,14 @@ struct LagCollector: Sendable {
                 topicPartitions: topicPartitions, topicFilter: topicFilter)
         }
 
-        let partitions = ClusterSnapshot.partitionsOfInterest(groups)
+        var partitions = ClusterSnapshot.partitionsOfInterest(groups)
+        var gaugePartitions: Set<TopicPartition>?
+        if readsPartitionGauges {
+            let owned = ClusterSnapshot.partitionGauges(of: topicPartitions, topicFilter: topicFilter, shard: shard)
+            partitions.formUnion(owned)
+            // nil (all of them) when the groups report no partition beyond the owned ones.
+            gaugePartitions = owned.count == partitions.count ? nil : owned
+        }
         async let earliest = logOffsets(partitions, spec: .earliest, deadline: deadline)
         async let latest = logOffsets(partitions, spec: .latest, deadline: deadline)
         let start: PartitionOffsetsResult
@@ -83,7 +95,9 @@ struct LagCollector: Sendable {
         if let timestampReader {
             await readOldestUnconsumed(into: &enriched, offsets: offsets, reader: timestampReader, deadline: deadline)
         }
-        let snapshot = ClusterSnapshot(cluster: cluster, groups: enriched, partitionOffsets: offsets, totalGroupCount: listings.count)
+        let snapshot = ClusterSnapshot(
+            cluster: cluster, groups: enriched, partitionOffsets: offsets, totalGroupCount: listings.count,
+            gaugePartitions: gaugePartitions)
         return Outcome(snapshot: snapshot, groupFailures: failures)
     }
 
@@ -138,35 +152,57 @@ struct LagCollector: Sendable {
         }
     }
 
-    /// One OffsetFetch per group, at most `offsetFetchConcurrency` at a time.
-    private func committedOffsets(
-        of groupIds: [String], deadline: Deadline
-    ) async -> ([String: [TopicPartition: Int64]], [String: KafkaAdminError]) {
-        await withTaskGroup(of: (String, Result<[TopicPartition: Int64], KafkaAdminError>).self) { group in
+    /// Group states that cannot have members, so a describe would add nothing.
+    static let memberlessStates: Set<String> = ["Empty", "Dead"]
+
+    /// What the group reads of one collection produced.
+    private struct GroupReads {
+        var descriptions: [String: ConsumerGroupDescription] = [:]
+        var committed: [String: [TopicPartition: Int64]] = [:]
+        var failures: [String: KafkaAdminError] = [:]
+    }
+
+    /// Per group: a describe (only for groups in `describing`), then its
+    /// committed offsets (OffsetFetch), at most `groupConcurrency` groups at a
+    /// time. Back to back, the two requests of a group find its coordinator in
+    /// librdkafka's cache. A failed describe leaves the group with its listed
+    /// state and no members; a failed OffsetFetch leaves the group out.
+    private func readGroups(
+        _ groupIds: [String], describing: Set<String>, deadline: Deadline
+    ) async -> ([String: ConsumerGroupDescription], [String: [TopicPartition: Int64]], [String: KafkaAdminError]) {
+        typealias Read = (id: String, description: ConsumerGroupDescription?, offsets: Result<[TopicPartition: Int64], KafkaAdminError>)
+        let reads = await withTaskGroup(of: Read.self, returning: GroupReads.self) { group in
             var pending = groupIds.makeIterator()
             func startNext() -> Bool {
                 guard let id = pending.next() else { return false }
+                let describes = describing.contains(id)
                 group.addTask {
+                    var description: ConsumerGroupDescription?
+                    if describes {
+                        description = try? await client.describeConsumerGroups([id], timeout: deadline.remaining).first
+                    }
                     do throws(KafkaAdminError) {
-                        return (id, .success(try await client.committedOffsets(group: id, timeout: deadline.remaining)))
+                        return (id, description, .success(try await client.committedOffsets(group: id, timeout: deadline.remaining)))
                     } catch {
-                        return (id, .failure(error))
+                        return (id, description, .failure(error))
                     }
                 }
                 return true
             }
-            for _ in 0..<offsetFetchConcurrency where !startNext() { break }
-            var offsets: [String: [TopicPartition: Int64]] = [:]
-            var failures: [String: KafkaAdminError] = [:]
-            for await (id, result) in group {
-                switch result {
-                case .success(let value): offsets[id] = value
-                case .failure(let error): failures[id] = error
+            for _ in 0..<max(1, groupConcurrency) where !startNext() { break }
+            var reads = GroupReads()
+            reads.committed.reserveCapacity(groupIds.count)
+            for await read in group {
+                if let description = read.description { reads.descriptions[read.id] = description }
+                switch read.offsets {
+                case .success(let value): reads.committed[read.id] = value
+                case .failure(let error): reads.failures[read.id] = error
                 }
                 _ = startNext()
             }
-            return (offsets, failures)
+            return reads
         }
+        return (reads.descriptions, reads.committed, reads.failures)
     }
 }
 

@@ -48,19 +48,49 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log format: logfmt or json.")
     var logFormat: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "TLS and basic auth for the HTTP endpoint, in the Prometheus exporters' web-config.yml format.", valueName: "FILE"))
+    var webConfigFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("Close HTTP connections idle this long (default 90s).", valueName: "DURATION"))
+    var webIdleTimeout: String?
+
+    @Option(name: .long, help: "Most HTTP connections served at once (default 4096).")
+    var webMaxConnections: Int?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Report only shard i of N (0-based) of the groups and partition gauges; auto/N takes i from the StatefulSet pod ordinal (POD_NAME or HOSTNAME).",
+        valueName: "i/N"))
+    var shard: String?
+
+    @Flag(name: .long, help: "Print the effective configuration as YAML (secrets redacted) and exit.")
+    var printConfig = false
+
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535, got \(port)") }
         if let bootstrapServers { try LagCommand.validateBrokers(bootstrapServers) }
-        for (flag, value) in [("--poll-interval", pollInterval), ("--kafka-client-timeout", kafkaClientTimeout)] {
+        for (flag, value) in [
+            ("--poll-interval", pollInterval), ("--kafka-client-timeout", kafkaClientTimeout), ("--web-idle-timeout", webIdleTimeout),
+        ] {
             if let value, (DurationParser.parse(value) ?? .zero) <= .zero {
                 throw ValidationError("\(flag) must be a positive duration such as 30s, 500ms or 2m, got '\(value)'")
             }
+        }
+        if let webMaxConnections, webMaxConnections < 1 {
+            throw ValidationError("--web-max-connections must be at least 1, got \(webMaxConnections)")
         }
         if let logLevel, !ExporterConfiguration.logLevels.contains(logLevel) {
             throw ValidationError("--log-level must be one of \(ExporterConfiguration.logLevels.joined(separator: ", ")), got '\(logLevel)'")
         }
         if let logFormat, !["logfmt", "json"].contains(logFormat) {
             throw ValidationError("--log-format must be logfmt or json, got '\(logFormat)'")
+        }
+        if let shard {
+            do {
+                _ = try Shard.Setting(parsing: shard)
+            } catch {
+                throw ValidationError("--shard \(error.message)")
+            }
         }
     }
 
@@ -76,6 +106,11 @@ struct ServeCommand: AsyncParsableCommand {
         if let value = kafkaClientTimeout.flatMap(DurationParser.parse) { configuration.kafkaClientTimeout = value }
         if let logLevel { configuration.logLevel = logLevel }
         if let logFormat { configuration.logFormat = logFormat }
+        if let webConfigFile { configuration.webConfigFile = webConfigFile }
+        if let setting = shard.flatMap({ try? Shard.Setting(parsing: $0) }) {
+            configuration.shard = setting
+            configuration.shardSource = "--shard"
+        }
         if let bootstrapServers {
             if let index = configuration.clusters.firstIndex(where: { $0.name == clusterName }) {
                 configuration.clusters[index].bootstrapBrokers = bootstrapServers
@@ -89,19 +124,47 @@ struct ServeCommand: AsyncParsableCommand {
         return configuration
     }
 
+    /// The shard this process reports: `auto/N` takes its index from the pod name.
+    /// - Throws: ``ConfigurationError`` naming the key, variable or flag that set `shard`.
+    static func resolveShard(
+        _ configuration: ExporterConfiguration, environment: [String: String]
+    ) throws(ConfigurationError) -> Shard {
+        do {
+            return try configuration.shard.resolve(environment: environment)
+        } catch {
+            throw ConfigurationError(key: configuration.shardSource, error.message)
+        }
+    }
+
     func run() async throws {
+        MemoryTuning.limitArenas()
         let configuration: ExporterConfiguration
         let metricFilter: NameFilter
+        let shard: Shard
         var pollers: [ClusterPoller] = []
         let store: MetricsStore
         do {
             configuration = try resolveConfiguration(environment: ProcessInfo.processInfo.environment)
+            shard = try Self.resolveShard(configuration, environment: ProcessInfo.processInfo.environment)
             do {
                 metricFilter = try NameFilter(allow: configuration.metricAllowlist)
             } catch {
                 throw ConfigurationError(key: "metric-allowlist", error.description)
             }
             store = MetricsStore(clusters: configuration.clusters, pollInterval: configuration.pollInterval)
+        } catch {
+            printError("\(error)")
+            throw ExitStatus.usage
+        }
+        if printConfig {
+            print(try ConfigurationDump.yaml(configuration), terminator: "")
+            return
+        }
+
+        // A bad web configuration (file, key, certificate) stops here, before any Kafka client exists.
+        let web: WebEndpoint
+        do {
+            web = try webEndpoint(configuration)
         } catch {
             printError("\(error)")
             throw ExitStatus.usage
@@ -128,6 +191,8 @@ struct ServeCommand: AsyncParsableCommand {
                 var collector = LagCollector(
                     client: client, cluster: cluster.name,
                     groupFilter: try cluster.groupFilter(), topicFilter: try cluster.topicFilter())
+                collector.shard = shard
+                collector.readsPartitionGauges = true
                 if cluster.timeLag == .exact {
                     collector.timestampReader = try RecordTimestampReader(
                         configuration: client.configuration, groupId: configuration.clientGroupId, logger: rdkafkaLogger)
@@ -146,20 +211,25 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitStatus.usage
         }
 
-        let endpoints = HTTPEndpoints(store: store, metricFilter: metricFilter)
+        var endpoints = HTTPEndpoints(store: store, families: MetricsExposition.FamilySelection(metricFilter), shard: shard)
+        endpoints.basicAuth = web.basicAuth
+        let httpLogger = makeLogger("http", max(level, .notice))
         let clusterNames = configuration.clusters.map(\.name).joined(separator: ",")
         let app = Application(
             router: endpoints.router(),
-            configuration: .init(address: .hostname(host, port: configuration.port), serverName: "kafka-lag-exporter"),
+            server: web.server,
+            configuration: web.applicationConfiguration(host: host, port: configuration.port, logger: httpLogger),
             services: pollers,
             onServerRunning: { channel in
                 logger.info("kafka-lag-exporter started", metadata: [
                     "version": "\(Version.exporter)", "librdkafka": "\(KafkaAdminClient.librdkafkaVersion)",
                     "clusters": "\(clusterNames)", "port": "\(channel.localAddress?.port ?? configuration.port)",
-                    "poll_interval_ms": "\(configuration.pollInterval.milliseconds)",
+                    "poll_interval_ms": "\(configuration.pollInterval.milliseconds)", "shard": "\(shard)",
+                    "web_tls": "\(web.tls)", "web_basic_auth": "\(web.basicAuth != nil)",
+                    "web_max_connections": "\(web.maxConnections)", "web_idle_timeout_ms": "\(web.limits.idleTimeout.milliseconds)",
                 ])
             },
-            logger: makeLogger("http", max(level, .notice))
+            logger: httpLogger
         )
         do {
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])

@@ -1,4 +1,5 @@
 import Foundation
+import LagCore
 
 /// Layers the daemon's settings: built-in defaults < configuration file <
 /// environment variables < command-line flags.
@@ -34,6 +35,7 @@ enum EnvironmentOverrides {
         if let timeout = try seconds("KAFKA_CLIENT_TIMEOUT_SECONDS") { configuration.kafkaClientTimeout = timeout }
         if let size = try integer("LOOKUP_TABLE_SIZE", in: 2...100_000) { configuration.lookupTableSize = size }
         if let id = value("CLIENT_GROUP_ID") { configuration.clientGroupId = id }
+        if let file = value("WEB_CONFIG_FILE") { configuration.webConfigFile = file }
         if let level = value("LOG_LEVEL") {
             guard ExporterConfiguration.logLevels.contains(level) else {
                 throw ConfigurationError(key: prefix + "LOG_LEVEL", "must be one of \(ExporterConfiguration.logLevels.joined(separator: ", ")), got '\(level)'")
@@ -45,6 +47,14 @@ enum EnvironmentOverrides {
                 throw ConfigurationError(key: prefix + "LOG_FORMAT", "must be logfmt or json, got '\(format)'")
             }
             configuration.logFormat = format
+        }
+        if let shard = value("SHARD") {
+            do {
+                configuration.shard = try Shard.Setting(parsing: shard)
+            } catch {
+                throw ConfigurationError(key: prefix + "SHARD", error.message)
+            }
+            configuration.shardSource = prefix + "SHARD"
         }
         // KAFKA_LAG_EXPORTER_CLUSTERS_<n>_NAME / _BOOTSTRAP_BROKERS, as in the original's reference.conf.
         var index = 0

@@ -29,6 +29,17 @@ public final class DaemonProcess: Sendable {
     /// A scratch directory that lives as long as the process object.
     public var workDirectory: URL { directory }
 
+    /// The daemon's own pid (the guard shell's child), for /proc/PID/status
+    /// or a signal; nil once it has exited or been stopped.
+    public var pid: pid_t? {
+        guard let guardPid = guardPid.withLock({ $0 }) else { return nil }
+        let children = (try? String(contentsOfFile: "/proc/\(guardPid)/task/\(guardPid)/children", encoding: .utf8)) ?? ""
+        // The guard also runs short `sleep` children while it waits.
+        return children.split(whereSeparator: \.isWhitespace).compactMap { pid_t($0) }.first { child in
+            (try? String(contentsOfFile: "/proc/\(child)/comm", encoding: .utf8))?.hasPrefix("sleep") == false
+        }
+    }
+
     public var standardOutput: String { read("stdout") }
     public var standardError: String { read("stderr") }
 

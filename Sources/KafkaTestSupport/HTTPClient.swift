@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A minimal HTTP/1.1 client over a loopback socket, enough to scrape the
 /// exporter and query Prometheus: one request, `Connection: close`.
@@ -11,38 +14,101 @@ public struct HTTPResponse: Sendable {
 }
 
 public func httpGet(port: UInt16, path: String, headers: [String: String] = [:], timeout: Duration = .seconds(10)) async throws -> HTTPResponse {
-    try await runBlocking {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw TestBrokerError("socket() failed") }
-        defer { close(descriptor) }
-        var limit = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
+    try await httpRequest(port: port, path: path, headers: headers, timeout: timeout)
+}
+
+/// One request with any method (and an optional body, sent with its
+/// `Content-Length`), `Connection: close`; reads the response to the end.
+/// A `HEAD` response has no body whatever its headers say.
+public func httpRequest(
+    port: UInt16, method: String = "GET", path: String, headers: [String: String] = [:], body: Data? = nil,
+    timeout: Duration = .seconds(10)
+) async throws -> HTTPResponse {
+    let connection = try LoopbackConnection(port: port, timeout: timeout)
+    var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+    for (name, value) in headers { request += "\(name): \(value)\r\n" }
+    if let body { request += "Content-Length: \(body.count)\r\n" }
+    request += "\r\n"
+    try await connection.send(Data(request.utf8) + (body ?? Data()))
+    return try parseResponse(try await connection.receiveAll(), bodyless: method == "HEAD")
+}
+
+/// A blocking TCP connection to a loopback port, for tests that talk HTTP by
+/// hand: misbehaving clients (idle, oversized, never finishing a request).
+/// Sending to a peer that has closed fails with an error instead of SIGPIPE.
+/// Blocking calls run off the cooperative pool. Closed when released.
+public final class LoopbackConnection: Sendable {
+    private let descriptor: Int32
+    private let port: UInt16
+
+    /// Connects to 127.0.0.1:`port`; every later send and receive waits at most `timeout`.
+    public init(port: UInt16, timeout: Duration = .seconds(10)) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw TestBrokerError("socket() failed: errno \(errno)") }
+        self.port = port
+        let seconds = timeout.components.seconds
+        let microseconds = timeout.components.attoseconds / 1_000_000_000_000
+        var limit = timeval(tv_sec: Int(seconds), tv_usec: Int(microseconds))
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         var address = TestBroker.loopbackAddress(port: port)
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw TestBrokerError("connect to 127.0.0.1:\(port) failed: errno \(errno)") }
-
-        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
-        for (name, value) in headers { request += "\(name): \(value)\r\n" }
-        request += "\r\n"
-        let bytes = Array(request.utf8)
-        guard send(descriptor, bytes, bytes.count, 0) == bytes.count else { throw TestBrokerError("send failed") }
-
-        var received = Data()
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = recv(descriptor, &buffer, buffer.count, 0)
-            if count == 0 { break }
-            guard count > 0 else { throw TestBrokerError("recv from 127.0.0.1:\(port)\(path) failed: errno \(errno)") }
-            received.append(contentsOf: buffer[0..<count])
+        guard connected == 0 else {
+            let error = errno
+            close(descriptor)
+            throw TestBrokerError("connect to 127.0.0.1:\(port) failed: errno \(error)")
         }
-        return try parseResponse(received)
+    }
+
+    deinit { close(descriptor) }
+
+    /// Sends all of `data`; throws when the peer has closed or reset the connection.
+    public func send(_ data: Data) async throws {
+        try await runBlocking { try self.sendNow(data) }
+    }
+
+    /// The next bytes received; empty when the peer has closed the connection.
+    /// - Throws: on a reset, or when nothing arrives within the timeout.
+    public func receive() async throws -> Data {
+        try await runBlocking { try self.receiveNow() }
+    }
+
+    /// Everything received until the peer closes the connection.
+    public func receiveAll() async throws -> Data {
+        try await runBlocking {
+            var received = Data()
+            while true {
+                let chunk = try self.receiveNow()
+                if chunk.isEmpty { return received }
+                received.append(chunk)
+            }
+        }
+    }
+
+    private func sendNow(_ data: Data) throws {
+        var offset = 0
+        while offset < data.count {
+            let sent = data.withUnsafeBytes { bytes in
+                Glibc.send(descriptor, bytes.baseAddress! + offset, data.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            guard sent > 0 else { throw TestBrokerError("send to 127.0.0.1:\(port) failed: errno \(errno)") }
+            offset += sent
+        }
+    }
+
+    private func receiveNow() throws -> Data {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let count = recv(descriptor, &buffer, buffer.count, 0)
+        guard count >= 0 else { throw TestBrokerError("recv from 127.0.0.1:\(port) failed: errno \(errno)") }
+        return Data(buffer[0..<count])
     }
 }
 
-private func parseResponse(_ data: Data) throws -> HTTPResponse {
+/// Parses one HTTP/1.1 response (status line, headers, body; chunked bodies
+/// are decoded). `bodyless`: the response to a HEAD request.
+public func parseResponse(_ data: Data, bodyless: Bool = false) throws -> HTTPResponse {
     guard let split = data.range(of: Data("\r\n\r\n".utf8)) else { throw TestBrokerError("malformed HTTP response") }
     let head = String(decoding: data[..<split.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
     let statusParts = head[0].split(separator: " ")
@@ -53,7 +119,7 @@ private func parseResponse(_ data: Data) throws -> HTTPResponse {
         headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
     }
     var body = Data(data[split.upperBound...])
-    if headers["transfer-encoding"]?.lowercased() == "chunked" { body = try dechunk(body) }
+    if !bodyless, headers["transfer-encoding"]?.lowercased() == "chunked" { body = try dechunk(body) }
     return HTTPResponse(status: status, headers: headers, body: body)
 }
 

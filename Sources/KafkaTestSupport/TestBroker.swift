@@ -11,22 +11,32 @@ import Synchronization
 public final class TestBroker: Sendable {
     public let port: UInt16
     public var bootstrapServers: String { "127.0.0.1:\(port)" }
+    /// The port the broker advertises in Metadata (clients connect there after
+    /// bootstrapping): `port` unless `start(advertisedPort:)` named another,
+    /// e.g. a ``TLSTerminator`` in front of the broker.
+    public let advertisedPort: UInt16
     /// The guard shell's pid, nil once stopped.
     private let guardPid: Mutex<pid_t?>
 
     /// Starts a broker and returns once it accepts connections.
-    public static func start(port requested: UInt16? = nil, timeout: Duration = .seconds(15)) async throws -> TestBroker {
+    /// - Parameter advertisedPort: the port to advertise on 127.0.0.1 instead
+    ///   of the listening port (for a TLS terminator or proxy in front).
+    public static func start(
+        port requested: UInt16? = nil, advertisedPort: UInt16? = nil, timeout: Duration = .seconds(15)
+    ) async throws -> TestBroker {
         let binary = try tansuBinary()
         let port = try requested ?? freeLoopbackPort()
         let url = "tcp://127.0.0.1:\(port)"
-        let pid = try ChildProcess.spawnGuarded(binary, ["broker", "--listener-url", url, "--advertised-listener-url", url])
-        let broker = TestBroker(port: port, guardPid: pid)
+        let advertised = "tcp://127.0.0.1:\(advertisedPort ?? port)"
+        let pid = try ChildProcess.spawnGuarded(binary, ["broker", "--listener-url", url, "--advertised-listener-url", advertised])
+        let broker = TestBroker(port: port, advertisedPort: advertisedPort ?? port, guardPid: pid)
         try await broker.waitUntilAccepting(timeout: timeout)
         return broker
     }
 
-    private init(port: UInt16, guardPid: pid_t) {
+    private init(port: UInt16, advertisedPort: UInt16, guardPid: pid_t) {
         self.port = port
+        self.advertisedPort = advertisedPort
         self.guardPid = Mutex(guardPid)
     }
 

@@ -13,14 +13,15 @@ public final class TestProducer: Sendable {
     private let client: ClientHandle
     private let deliveries: DeliveryLog
 
-    public init(bootstrapServers: String) throws {
+    /// - Parameter properties: extra librdkafka properties (e.g. `security.protocol`, `ssl.ca.location`).
+    public init(bootstrapServers: String, properties: [String: String] = [:]) throws {
         let deliveries = DeliveryLog()
         client = try ClientHandle(
             type: RD_KAFKA_PRODUCER,
             properties: [
                 "bootstrap.servers": bootstrapServers, "linger.ms": "0", "batch.num.messages": "1",
                 "acks": "all", "message.timeout.ms": "10000",
-            ],
+            ].merging(properties) { _, extra in extra },
             configure: { conf in
                 rd_kafka_conf_set_dr_msg_cb(conf, deliveryReportCallback)
                 // Unretained: `self.deliveries` outlives the client (destroyed first in ClientHandle.deinit).

@@ -82,21 +82,47 @@ public struct ClusterSnapshot: Sendable, Hashable {
     public var partitionOffsets: [TopicPartition: PartitionOffsets]
     /// How many groups the cluster has before filtering.
     public var totalGroupCount: Int
+    /// The partitions whose offsets are reported as `kafka_partition_*_offset`
+    /// gauges; nil: all of `partitionOffsets`. A shard reads the offsets of
+    /// every partition its groups report (their lag needs them) but reports
+    /// gauges only for the partitions it owns (see ``partitionGauges(of:topicFilter:shard:)``).
+    public var gaugePartitions: Set<TopicPartition>?
 
     public init(
         cluster: String,
         groups: [ConsumerGroupSnapshot],
         partitionOffsets: [TopicPartition: PartitionOffsets],
-        totalGroupCount: Int? = nil
+        totalGroupCount: Int? = nil,
+        gaugePartitions: Set<TopicPartition>? = nil
     ) {
         self.cluster = cluster
         self.groups = groups.sorted { $0.id < $1.id }
         self.partitionOffsets = partitionOffsets
         self.totalGroupCount = totalGroupCount ?? groups.count
+        self.gaugePartitions = gaugePartitions
     }
 
     /// Every partition any group reports: the ones whose offsets a poll must read.
     public static func partitionsOfInterest(_ groups: [ConsumerGroupSnapshot]) -> Set<TopicPartition> {
         groups.reduce(into: Set()) { $0.formUnion($1.partitions) }
+    }
+
+    /// The partitions `shard` reports offset gauges for: every partition in the
+    /// cluster metadata of a topic that `topicFilter` includes and whose name
+    /// does not start with `__` (internal topics), that the shard owns. The set
+    /// does not depend on the groups a shard sees, so N shards report each
+    /// partition exactly once, and their union is what ``Shard/whole`` reports.
+    /// - Parameter topicPartitions: partition ids per topic, from cluster metadata.
+    public static func partitionGauges(
+        of topicPartitions: [String: [Int32]], topicFilter: NameFilter, shard: Shard
+    ) -> Set<TopicPartition> {
+        var result = Set<TopicPartition>()
+        for (topic, partitions) in topicPartitions where !topic.hasPrefix("__") && topicFilter.includes(topic) {
+            for id in partitions {
+                let partition = TopicPartition(topic, id)
+                if shard.owns(partition: partition) { result.insert(partition) }
+            }
+        }
+        return result
     }
 }

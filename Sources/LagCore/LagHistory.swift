@@ -56,8 +56,12 @@ public struct LagHistory: Sendable {
     /// Seconds without a commit after which a member-less group is STOP
     /// (what the window spans: window size x poll interval).
     public let stopAfter: Double
+    /// Log-end history per partition with offsets in the last poll (so a
+    /// group that starts on a partition gets its lag in seconds at once).
     private var tables: [TopicPartition: LookupTable] = [:]
-    private var windows: [GroupPartition: PartitionWindow] = [:]
+    /// Recent polls per group, then per committed partition: one string hash
+    /// per group and poll instead of one per group partition.
+    private var windows: [String: [TopicPartition: PartitionWindow]] = [:]
 
     public init(lookupTableSize: Int = 60, windowSize: Int = 10, pollInterval: Double) {
         self.lookupTableSize = lookupTableSize
@@ -81,10 +85,19 @@ public struct LagHistory: Sendable {
         }
         tables = nextTables
 
+        let groupPartitionCount = snapshot.groups.reduce(0) { $0 + $1.committedOffsets.count }
         var insights = LagInsights()
-        var nextWindows: [GroupPartition: PartitionWindow] = [:]
+        insights.lagSeconds.reserveCapacity(groupPartitionCount)
+        insights.partitionStatus.reserveCapacity(groupPartitionCount)
+        insights.groups.reserveCapacity(snapshot.groups.count)
+        var nextWindows: [String: [TopicPartition: PartitionWindow]] = [:]
+        nextWindows.reserveCapacity(snapshot.groups.count + unreadGroups.count)
+
         for group in snapshot.groups {
             let hasMembers = !group.members.isEmpty || !["Empty", "Dead"].contains(group.state)
+            let previousWindows = windows[group.id] ?? [:]
+            var groupWindows: [TopicPartition: PartitionWindow] = [:]
+            groupWindows.reserveCapacity(group.committedOffsets.count)
             var worst = LagStatus.ok
             var maxSeconds: Double?
             var consumption: Double?
@@ -93,23 +106,23 @@ public struct LagHistory: Sendable {
             var measured = 0
             for partition in group.partitions {
                 guard let committed = group.committedOffsets[partition] else { continue }
-                let key = GroupPartition(group.id, partition)
                 let logEnd = snapshot.partitionOffsets[partition]?.logEnd
-                var window = recreated.contains(partition) ? nil : windows[key]
-                if window == nil { window = PartitionWindow(capacity: windowSize) }
-                window!.append(.init(time: now, committed: committed, logEnd: logEnd))
-                nextWindows[key] = window
+                let isRecreated = !recreated.isEmpty && recreated.contains(partition)
+                var window = (isRecreated ? nil : previousWindows[partition]) ?? PartitionWindow(capacity: windowSize)
+                window.append(.init(time: now, committed: committed, logEnd: logEnd))
+                groupWindows[partition] = window
 
+                let key = GroupPartition(group.id, partition)
                 // Exact (the record's own timestamp) wins; interpolation is the fallback.
                 let exact = group.oldestUnconsumedTimestamps[partition].map { max(0, now - $0) }
                 if let seconds = exact ?? tables[partition]?.lagSeconds(committed: committed, now: now), seconds.isFinite {
                     insights.lagSeconds[key] = seconds
                     maxSeconds = max(maxSeconds ?? 0, seconds)
                 }
-                let status = window!.status(groupHasMembers: hasMembers, stopAfter: stopAfter)
+                let status = window.status(groupHasMembers: hasMembers, stopAfter: stopAfter)
                 insights.partitionStatus[key] = status
                 worst = max(worst, status)
-                if let rates = window!.rates {
+                if let rates = window.rates {
                     consumption = (consumption ?? 0) + rates.consumption
                     production = (production ?? 0) + rates.production
                 }
@@ -118,6 +131,7 @@ public struct LagHistory: Sendable {
                     measured += 1
                 }
             }
+            nextWindows[group.id] = groupWindows
             var drain: Double?
             if measured == 0 {
                 drain = nil
@@ -130,8 +144,8 @@ public struct LagHistory: Sendable {
                 status: worst, maxLagSeconds: maxSeconds, consumptionRate: consumption,
                 productionRate: production, drainSeconds: drain)
         }
-        for (key, window) in windows where unreadGroups.contains(key.group) && nextWindows[key] == nil {
-            nextWindows[key] = window
+        for group in unreadGroups where nextWindows[group] == nil {
+            if let kept = windows[group] { nextWindows[group] = kept }
         }
         windows = nextWindows
         return insights

@@ -48,19 +48,23 @@ public struct ProcessMetrics: Sendable {
     public var cpuSeconds: Double?
     /// Unix time in seconds the process started.
     public var startTimeSeconds: Double?
+    /// This exporter's slice of the clusters (`shard: i/N`); reported only when N > 1.
+    public var shard: Shard
 
     public init(
         version: String,
         librdkafkaVersion: String,
         residentMemoryBytes: Int? = nil,
         cpuSeconds: Double? = nil,
-        startTimeSeconds: Double? = nil
+        startTimeSeconds: Double? = nil,
+        shard: Shard = .whole
     ) {
         self.version = version
         self.librdkafkaVersion = librdkafkaVersion
         self.residentMemoryBytes = residentMemoryBytes
         self.cpuSeconds = cpuSeconds
         self.startTimeSeconds = startTimeSeconds
+        self.shard = shard
     }
 }
 
@@ -128,6 +132,10 @@ public enum MetricsExposition {
         name: "kafka_lag_exporter_build_info",
         help: "A metric with a constant '1' value labeled by the exporter version and the librdkafka version in use",
         type: .gauge)
+    public static let shardInfo = Family(
+        name: "kafka_lag_exporter_shard_info",
+        help: "A metric with a constant '1' value labeled by this exporter's shard index and the number of shards",
+        type: .gauge)
     public static let residentMemory = Family(
         name: "process_resident_memory_bytes", help: "Resident memory size in bytes.", type: .gauge)
     public static let cpuSeconds = Family(
@@ -142,7 +150,7 @@ public enum MetricsExposition {
         groupStatus, partitionStatus, consumptionRate, productionRate, drainSeconds,
         partitionLatestOffset, partitionEarliestOffset, pollTime,
         pollErrors, polls, lastSuccessfulPoll, groups, partitions,
-        buildInfo, residentMemory, cpuSeconds, startTime,
+        buildInfo, shardInfo, residentMemory, cpuSeconds, startTime,
     ]
 
     // MARK: Rendering
@@ -164,16 +172,39 @@ public enum MetricsExposition {
     public static func renderUTF8(
         clusters: [ClusterMetricsState], process: ProcessMetrics, metricFilter: NameFilter = .all
     ) -> [UInt8] {
-        write(clusters: clusters, process: process, metricFilter: metricFilter).bytes
+        write(clusters: clusters, process: process, selection: FamilySelection(metricFilter)).bytes
+    }
+
+    /// ``renderUTF8(clusters:process:metricFilter:)`` with the filter's
+    /// decisions made beforehand: what a server does once, not per scrape.
+    public static func renderUTF8(
+        clusters: [ClusterMetricsState], process: ProcessMetrics, selection: FamilySelection
+    ) -> [UInt8] {
+        write(clusters: clusters, process: process, selection: selection).bytes
+    }
+
+    /// Which of ``families`` a metric filter includes: one regex match per
+    /// family, decided once.
+    public struct FamilySelection: Sendable {
+        fileprivate let included: Set<String>
+
+        public init(_ metricFilter: NameFilter) {
+            included = Set(families.lazy.map(\.name).filter(metricFilter.includes))
+        }
+
+        public func includes(_ family: Family) -> Bool { included.contains(family.name) }
     }
 
     private static func write(
         clusters: [ClusterMetricsState], process: ProcessMetrics, metricFilter: NameFilter
     ) -> ExpositionWriter {
-        let included = families.map { metricFilter.includes($0.name) }
-        func isIncluded(_ family: Family) -> Bool {
-            included[families.firstIndex(of: family)!]
-        }
+        write(clusters: clusters, process: process, selection: FamilySelection(metricFilter))
+    }
+
+    private static func write(
+        clusters: [ClusterMetricsState], process: ProcessMetrics, selection: FamilySelection
+    ) -> ExpositionWriter {
+        func isIncluded(_ family: Family) -> Bool { selection.includes(family) }
         let needsOwners = isIncluded(groupOffset) || isIncluded(groupLag) || isIncluded(groupLagSeconds)
         let needsRows = needsOwners || isIncluded(groupMaxLag) || isIncluded(groupSumLag)
             || isIncluded(groupTopicSumLag) || isIncluded(groupMaxLagSeconds) || isIncluded(groupStatus)
@@ -244,6 +275,13 @@ public enum MetricsExposition {
             writer.beginSeries()
             writer.firstLabel("version", process.version)
             writer.label("librdkafka_version", process.librdkafkaVersion)
+            writer.endSeries(Int64(1))
+        }
+        if isIncluded(shardInfo), process.shard.count > 1 {
+            writer.startFamily(shardInfo)
+            writer.beginSeries()
+            writer.firstLabel("shard", String(process.shard.index))
+            writer.label("shards", String(process.shard.count))
             writer.endSeries(Int64(1))
         }
         if isIncluded(residentMemory), let bytes = process.residentMemoryBytes {
@@ -422,8 +460,8 @@ public enum MetricsExposition {
         }
     }
 
-    /// kafka_partition_latest_offset / _earliest_offset for every partition
-    /// with a known value.
+    /// kafka_partition_latest_offset / _earliest_offset for every gauge
+    /// partition of the snapshot (``ClusterSnapshot/gaugePartitions``) with a known value.
     private static func writeLogOffsets(
         _ family: Family, _ clusters: [PreparedCluster], latest: Bool, to writer: inout ExpositionWriter
     ) {
@@ -545,7 +583,8 @@ private struct PreparedCluster {
         if needsOffsets {
             // Grouping by topic first sorts far fewer strings than sorting all partitions.
             var byTopic: [String: [(Int32, PartitionOffsets)]] = [:]
-            for (partition, offsets) in snapshot.partitionOffsets {
+            for (partition, offsets) in snapshot.partitionOffsets
+            where snapshot.gaugePartitions?.contains(partition) ?? true {
                 byTopic[partition.topic, default: []].append((partition.partition, offsets))
             }
             logOffsets = byTopic.sorted { $0.key < $1.key }.map { topic, partitions in

@@ -1,6 +1,7 @@
 /// Renders a report as an aligned table like `kafka-consumer-groups --describe`,
 /// with one totals line after each group's rows. Unknown values print as `-`;
-/// control characters in names print escaped so they cannot break the layout.
+/// control and invisible characters in names print escaped so they cannot
+/// break the layout, and columns are padded by terminal width (``TerminalText``).
 enum TableRenderer {
     static let headers = [
         "GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID",
@@ -30,11 +31,13 @@ enum TableRenderer {
         }
 
         var output = format(headers, widths: widths)
-        let summaries = Dictionary(report.summaries.map { ($0.group, $0) }, uniquingKeysWith: { first, _ in first })
+        // Group ids are bytes, as in Kafka: canonically equivalent ids (`é` and
+        // `e` + U+0301), equal under String's `==`, are different groups.
+        let summaries = Dictionary(report.summaries.map { (Array($0.group.utf8), $0) }, uniquingKeysWith: { first, _ in first })
         for (index, row) in report.rows.enumerated() {
             output += format(cells[index], widths: widths)
-            let isLastOfGroup = index == report.rows.count - 1 || report.rows[index + 1].group != row.group
-            if isLastOfGroup, let summary = summaries[row.group] {
+            let isLastOfGroup = index == report.rows.count - 1 || !report.rows[index + 1].group.utf8.elementsEqual(row.group.utf8)
+            if isLastOfGroup, let summary = summaries[Array(row.group.utf8)] {
                 output += summaryLine(summary) + "\n"
                 if index != report.rows.count - 1 { output += "\n" }
             }
@@ -84,37 +87,11 @@ enum TableRenderer {
         return printable(value)
     }
 
-    /// Escapes control characters (newlines, tabs, escape sequences) as `\n`, `\t`, `\u{1b}`.
-    static func printable(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
-        var output = ""
-        for scalar in text.unicodeScalars {
-            if scalar.properties.generalCategory == .control {
-                output += scalar.escaped(asASCII: true)
-            } else {
-                output.unicodeScalars.append(scalar)
-            }
-        }
-        return output
-    }
+    /// A name with the characters that could break or disguise a row escaped;
+    /// see ``TerminalText/printable(_:)``.
+    static func printable(_ text: String) -> String { TerminalText.printable(text) }
 
-    /// Terminal columns a string takes: East Asian wide and fullwidth characters
-    /// take two, combining marks none.
-    static func displayWidth(_ text: String) -> Int {
-        text.reduce(0) { width, character in
-            guard let first = character.unicodeScalars.first else { return width }
-            return width + (isWide(first) ? 2 : 1)
-        }
-    }
-
-    private static func isWide(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
-             0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
-             0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x3FFFD:
-            true
-        default:
-            false
-        }
-    }
+    /// Terminal columns a string takes: East Asian wide and fullwidth
+    /// characters and emoji take two, combining marks none; see ``TerminalText``.
+    static func displayWidth(_ text: String) -> Int { TerminalText.width(text) }
 }

@@ -83,7 +83,9 @@ struct ScaleFixture: AsyncParsableCommand {
 
     func run() async throws {
         let admin = try KafkaAdminClient(configuration: KafkaClientConfiguration(
-            bootstrapServers: bootstrapServers, requestTimeout: .seconds(60)))
+            bootstrapServers: bootstrapServers,
+            // Its own client id, so the benchmark's request counts can tell its requests from the exporter's.
+            properties: ["client.id": "kafka-lag-fixture"], requestTimeout: .seconds(60)))
         let clock = ContinuousClock()
         let total = clock.now
 

@@ -140,6 +140,7 @@ import Testing
         let absent: Set = [
             MetricsExposition.pollTime.name, MetricsExposition.lastSuccessfulPoll.name,
             MetricsExposition.residentMemory.name, MetricsExposition.cpuSeconds.name, MetricsExposition.startTime.name,
+            MetricsExposition.shardInfo.name,  // unsharded
         ]
         #expect(helpNames == MetricsExposition.families.map(\.name).filter { !absent.contains($0) })
         #expect(text.split(separator: "\n").count { $0.hasPrefix("# TYPE ") } == helpNames.count)

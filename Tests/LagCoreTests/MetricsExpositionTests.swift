@@ -491,7 +491,7 @@ import Testing
             "kafka_lag_exporter_poll_errors_total", "kafka_lag_exporter_polls_total",
             "kafka_lag_exporter_last_successful_poll_timestamp_seconds",
             "kafka_lag_exporter_groups", "kafka_lag_exporter_partitions", "kafka_lag_exporter_build_info",
-            "process_resident_memory_bytes", "process_cpu_seconds_total", "process_start_time_seconds",
+            "kafka_lag_exporter_shard_info", "process_resident_memory_bytes", "process_cpu_seconds_total", "process_start_time_seconds",
         ])
         #expect(MetricsExposition.contentType == "text/plain; version=0.0.4; charset=utf-8")
     }

@@ -1,0 +1,488 @@
+import Foundation
+import Synchronization
+
+/// A loopback TCP proxy between Kafka clients and a broker, for fault tests:
+/// it forwards whole Kafka protocol frames (a 4-byte big-endian length, then
+/// the request or response) and can slow, stall or cut the traffic, switched
+/// at run time with ``mode``.
+///
+/// Clients connect to ``port``; every accepted connection gets its own
+/// connection to the upstream broker and two threads (one per direction).
+/// The broker must advertise the proxy's port in Metadata, or clients bypass
+/// the proxy after bootstrap: start it with `TestBroker.start(advertisedPort:)`.
+///
+/// The proxy can also answer OffsetFetch for chosen groups with a Kafka error
+/// code (``failOffsetFetch(group:errorCode:)``): a deterministic broker-side
+/// failure of one group, e.g. `GROUP_AUTHORIZATION_FAILED` (30), while the
+/// other groups are served by the real broker.
+///
+/// Memory is bounded: a direction holds at most one frame while it waits, and
+/// a stalled connection stops reading, so the senders see TCP back-pressure.
+public final class TCPProxy: Sendable {
+    /// What the proxy does with each frame.
+    public enum Mode: Sendable, Equatable {
+        /// Forward at once.
+        case passThrough
+        /// Hold every frame for this long (from when it was read) before forwarding it.
+        case delay(Duration)
+        /// Accept connections and read one frame per direction, but forward nothing until the mode changes.
+        case stall
+        /// Close every open connection and close new ones right after accepting them.
+        case disconnect
+    }
+
+    /// The proxy's listening port on 127.0.0.1.
+    public let port: UInt16
+    /// The broker's port on 127.0.0.1.
+    public let upstreamPort: UInt16
+    private let listener: Int32
+    private let state: Mutex<State>
+
+    private struct State {
+        var mode: Mode = .passThrough
+        var stopped = false
+        var connections: [ObjectIdentifier: ProxyConnection] = [:]
+        /// Group id -> Kafka error code for OffsetFetch answers.
+        var offsetFetchFaults: [String: Int16] = [:]
+        var injectedResponses: [String: Int] = [:]
+        var acceptedConnections = 0
+        /// Threads still running (the accept loop and the pumps): ``stop()`` waits for them.
+        var runningThreads = 0
+    }
+
+    /// Starts listening on `port` (a free one when nil) and forwards to 127.0.0.1:`upstreamPort`.
+    public init(upstreamPort: UInt16, port requested: UInt16? = nil) throws {
+        let port = try requested ?? TestBroker.freeLoopbackPort()
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw TestBrokerError("TCPProxy: socket() failed: errno \(errno)") }
+        var reuse: Int32 = 1
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = TestBroker.loopbackAddress(port: port)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(descriptor, 64) == 0 else {
+            let failure = errno
+            close(descriptor)
+            throw TestBrokerError("TCPProxy: cannot listen on 127.0.0.1:\(port): errno \(failure)")
+        }
+        self.port = port
+        self.upstreamPort = upstreamPort
+        self.listener = descriptor
+        self.state = Mutex(State(runningThreads: 1))
+        Thread { [self] in acceptLoop() }.start()
+    }
+
+    deinit { stop() }
+
+    /// The current mode; setting it takes effect for frames already waiting too.
+    /// Setting `.disconnect` closes every open connection at once.
+    public var mode: Mode {
+        get { state.withLock { $0.mode } }
+        set {
+            let closing = state.withLock { state in
+                state.mode = newValue
+                return newValue == .disconnect ? Array(state.connections.values) : []
+            }
+            closing.forEach { $0.shutDown() }
+        }
+    }
+
+    /// Answers every later OffsetFetch of `group` with `errorCode` (a Kafka
+    /// protocol error, e.g. 30 for GROUP_AUTHORIZATION_FAILED) instead of the
+    /// broker's answer. The request still reaches the broker. Versions 2 and
+    /// newer (those with a top-level error code) are supported.
+    public func failOffsetFetch(group: String, errorCode: Int16) {
+        state.withLock { $0.offsetFetchFaults[group] = errorCode }
+    }
+
+    /// Lets OffsetFetch of `group` through again.
+    public func clearOffsetFetchFault(group: String) {
+        _ = state.withLock { $0.offsetFetchFaults.removeValue(forKey: group) }
+    }
+
+    /// How many OffsetFetch answers for `group` the proxy has replaced.
+    public func injectedResponses(group: String) -> Int {
+        state.withLock { $0.injectedResponses[group] ?? 0 }
+    }
+
+    /// Connections accepted since the start.
+    public var acceptedConnections: Int { state.withLock { $0.acceptedConnections } }
+
+    /// Connections open right now.
+    public var openConnections: Int { state.withLock { $0.connections.count } }
+
+    /// Stops accepting, closes every connection and waits (up to 5 s) for the threads to end. Idempotent.
+    public func stop() {
+        let (wasStopped, open) = state.withLock { state in
+            let wasStopped = state.stopped
+            state.stopped = true
+            return (wasStopped, Array(state.connections.values))
+        }
+        guard !wasStopped else { return }
+        // Unblocks accept(); the descriptor is closed once the accept loop is gone.
+        shutdown(listener, Int32(SHUT_RDWR))
+        open.forEach { $0.shutDown() }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while state.withLock({ $0.runningThreads }) > 0 && ContinuousClock.now < deadline {
+            usleep(5_000)
+        }
+        close(listener)
+    }
+
+    // MARK: - Threads
+
+    private func acceptLoop() {
+        defer { threadEnded() }
+        while true {
+            let client = accept(listener, nil, nil)
+            if state.withLock({ $0.stopped }) {
+                if client >= 0 { close(client) }
+                return
+            }
+            guard client >= 0 else {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                return
+            }
+            let refuse = state.withLock { state in
+                state.acceptedConnections += 1
+                return state.mode == .disconnect
+            }
+            guard !refuse, let upstream = Self.connectLoopback(port: upstreamPort) else {
+                close(client)
+                continue
+            }
+            let connection = ProxyConnection(client: client, upstream: upstream)
+            let registered = state.withLock { state in
+                guard !state.stopped else { return false }
+                state.connections[ObjectIdentifier(connection)] = connection
+                state.runningThreads += 2
+                return true
+            }
+            guard registered else {
+                connection.shutDown()
+                connection.pumpEnded()
+                connection.pumpEnded()
+                return
+            }
+            Thread { [self] in pump(connection, direction: .request) }.start()
+            Thread { [self] in pump(connection, direction: .response) }.start()
+        }
+    }
+
+    private enum Direction { case request, response }
+
+    /// Moves frames one way until either side closes; then closes both.
+    private func pump(_ connection: ProxyConnection, direction: Direction) {
+        let (source, destination) = direction == .request
+            ? (connection.client, connection.upstream) : (connection.upstream, connection.client)
+        while var frame = Self.readFrame(source) {
+            switch direction {
+            case .request: noteOffsetFetch(frame, on: connection)
+            case .response: replaceOffsetFetchAnswer(&frame, on: connection)
+            }
+            guard waitUntilForwarding(connection), Self.writeAll(destination, frame) else { break }
+        }
+        connection.shutDown()
+        if connection.pumpEnded() {
+            state.withLock { _ = $0.connections.removeValue(forKey: ObjectIdentifier(connection)) }
+        }
+        threadEnded()
+    }
+
+    /// Applies the mode to one frame read just now: true to forward it, false to drop the connection.
+    private func waitUntilForwarding(_ connection: ProxyConnection) -> Bool {
+        let clock = ContinuousClock()
+        let arrived = clock.now
+        while true {
+            let (mode, stopped) = state.withLock { ($0.mode, $0.stopped) }
+            if stopped || connection.isShutDown { return false }
+            // A held frame must not keep a connection the client has given up on.
+            if mode != .passThrough && connection.clientHasClosed() { return false }
+            switch mode {
+            case .passThrough:
+                return true
+            case .delay(let duration):
+                let remaining = arrived + duration - clock.now
+                if remaining <= .zero { return true }
+                let nap = min(remaining, .milliseconds(10)).components
+                usleep(UInt32(nap.seconds * 1_000_000 + nap.attoseconds / 1_000_000_000_000 + 1))
+            case .stall:
+                usleep(10_000)
+            case .disconnect:
+                return false
+            }
+        }
+    }
+
+    private func threadEnded() {
+        state.withLock { $0.runningThreads -= 1 }
+    }
+
+    // MARK: - OffsetFetch faults
+
+    private static let offsetFetchApiKey: Int16 = 9
+
+    /// Remembers the correlation id of an OffsetFetch for a faulted group.
+    private func noteOffsetFetch(_ frame: [UInt8], on connection: ProxyConnection) {
+        guard let request = KafkaFrame.offsetFetchRequest(frame), request.apiVersion >= 2 else { return }
+        guard let errorCode = state.withLock({ $0.offsetFetchFaults[request.group] }) else { return }
+        connection.expectFault(correlationId: request.correlationId, .init(
+            apiVersion: request.apiVersion, group: request.group, errorCode: errorCode))
+    }
+
+    /// Replaces the broker's answer to a faulted OffsetFetch with an error answer.
+    private func replaceOffsetFetchAnswer(_ frame: inout [UInt8], on connection: ProxyConnection) {
+        guard frame.count >= 4 else { return }
+        let correlationId = KafkaFrame.int32(frame, at: 0)
+        guard let fault = connection.takeFault(correlationId: correlationId) else { return }
+        frame = KafkaFrame.offsetFetchErrorResponse(
+            correlationId: correlationId, apiVersion: fault.apiVersion, group: fault.group, errorCode: fault.errorCode)
+        state.withLock { $0.injectedResponses[fault.group, default: 0] += 1 }
+    }
+
+    // MARK: - Sockets
+
+    private static let maximumFrameSize = 64 << 20
+
+    /// One whole frame without its length prefix, or nil at end of stream or on an error.
+    private static func readFrame(_ descriptor: Int32) -> [UInt8]? {
+        guard let prefix = readExactly(descriptor, count: 4) else { return nil }
+        let size = Int(KafkaFrame.int32(prefix, at: 0))
+        guard size >= 0, size <= maximumFrameSize else { return nil }
+        return readExactly(descriptor, count: size)
+    }
+
+    private static func readExactly(_ descriptor: Int32, count: Int) -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let received = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress! + filled, count - filled, 0) }
+            if received > 0 {
+                filled += received
+            } else if received < 0 && errno == EINTR {
+                continue
+            } else {
+                return nil
+            }
+        }
+        return buffer
+    }
+
+    /// Writes the length prefix and the frame.
+    private static func writeAll(_ descriptor: Int32, _ frame: [UInt8]) -> Bool {
+        let bytes = KafkaFrame.bigEndian(Int32(frame.count)) + frame
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
+            if count > 0 {
+                sent += count
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                return false
+            }
+        }
+        return true
+    }
+
+    private static func connectLoopback(port: UInt16) -> Int32? {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return nil }
+        var address = TestBroker.loopbackAddress(port: port)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(descriptor)
+            return nil
+        }
+        return descriptor
+    }
+}
+
+/// One proxied connection: the client's socket and the upstream socket.
+///
+/// Both descriptors are shut down by whichever side ends first (that wakes the
+/// other pump) and closed by the pump that ends last, so no descriptor is
+/// closed while a thread may still use it.
+private final class ProxyConnection: Sendable {
+    struct Fault: Sendable {
+        var apiVersion: Int16
+        var group: String
+        var errorCode: Int16
+    }
+
+    private struct State {
+        var isShutDown = false
+        var runningPumps = 2
+        var faults: [Int32: Fault] = [:]
+    }
+
+    let client: Int32
+    let upstream: Int32
+    private let state = Mutex(State())
+
+    init(client: Int32, upstream: Int32) {
+        self.client = client
+        self.upstream = upstream
+    }
+
+    var isShutDown: Bool { state.withLock { $0.isShutDown } }
+
+    /// Wakes both pumps (their reads and writes fail from now on).
+    func shutDown() {
+        state.withLock { $0.isShutDown = true }
+        shutdown(client, Int32(SHUT_RDWR))
+        shutdown(upstream, Int32(SHUT_RDWR))
+    }
+
+    /// Whether the client closed its end (a peek, so nothing is consumed).
+    func clientHasClosed() -> Bool {
+        var byte: UInt8 = 0
+        return recv(client, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == 0
+    }
+
+    /// Called once per pump; the last one closes both descriptors and returns true.
+    func pumpEnded() -> Bool {
+        let last = state.withLock { state in
+            state.runningPumps -= 1
+            return state.runningPumps == 0
+        }
+        if last {
+            close(client)
+            close(upstream)
+        }
+        return last
+    }
+
+    func expectFault(correlationId: Int32, _ fault: Fault) {
+        state.withLock { $0.faults[correlationId] = fault }
+    }
+
+    func takeFault(correlationId: Int32) -> Fault? {
+        state.withLock { $0.faults.removeValue(forKey: correlationId) }
+    }
+}
+
+/// The few bits of the Kafka wire format the proxy reads and writes.
+enum KafkaFrame {
+    struct OffsetFetchRequest {
+        var apiVersion: Int16
+        var correlationId: Int32
+        var group: String
+    }
+
+    /// The group of an OffsetFetch request (the first one from v8 on), or nil for other requests.
+    ///
+    /// Request header: api key (int16), api version (int16), correlation id
+    /// (int32), client id (int16-length string); from OffsetFetch v6 on the
+    /// header ends with tagged fields and the body uses compact strings.
+    static func offsetFetchRequest(_ frame: [UInt8]) -> OffsetFetchRequest? {
+        var reader = Reader(bytes: frame)
+        guard let apiKey = reader.int16(), apiKey == 9, let version = reader.int16(), let correlationId = reader.int32(),
+              let clientIdLength = reader.int16(), reader.skip(max(0, Int(clientIdLength))) else { return nil }
+        let flexible = version >= 6
+        if flexible {
+            guard let tags = reader.unsignedVarint() else { return nil }
+            for _ in 0..<tags {
+                guard reader.unsignedVarint() != nil, let size = reader.unsignedVarint(), reader.skip(Int(size)) else { return nil }
+            }
+        }
+        if version >= 8 {
+            guard let groups = reader.unsignedVarint(), groups >= 2 else { return nil }
+        }
+        let groupLength: Int
+        if flexible {
+            guard let length = reader.unsignedVarint(), length >= 1 else { return nil }
+            groupLength = Int(length) - 1
+        } else {
+            guard let length = reader.int16(), length >= 0 else { return nil }
+            groupLength = Int(length)
+        }
+        guard let group = reader.bytes(groupLength) else { return nil }
+        return OffsetFetchRequest(apiVersion: version, correlationId: correlationId, group: String(decoding: group, as: UTF8.self))
+    }
+
+    /// An OffsetFetch response (v2 and newer) with no partitions and `errorCode`
+    /// as the group's error, without the length prefix.
+    static func offsetFetchErrorResponse(correlationId: Int32, apiVersion: Int16, group: String, errorCode: Int16) -> [UInt8] {
+        var out = bigEndian(correlationId)
+        let flexible = apiVersion >= 6
+        if flexible { out.append(0) }  // response header tagged fields
+        if apiVersion >= 3 { out += bigEndian(Int32(0)) }  // throttle time
+        if apiVersion >= 8 {
+            out += unsignedVarint(2)  // one group
+            out += unsignedVarint(UInt32(group.utf8.count + 1)) + Array(group.utf8)
+            out += unsignedVarint(1)  // no topics
+            out += bigEndian(errorCode)
+            out.append(0)  // group tagged fields
+        } else if flexible {
+            out += unsignedVarint(1)  // no topics
+            out += bigEndian(errorCode)
+        } else {
+            out += bigEndian(Int32(0))  // no topics
+            out += bigEndian(errorCode)
+        }
+        if flexible { out.append(0) }  // top-level tagged fields
+        return out
+    }
+
+    static func int32(_ bytes: [UInt8], at index: Int) -> Int32 {
+        Int32(bitPattern: UInt32(bytes[index]) << 24 | UInt32(bytes[index + 1]) << 16 | UInt32(bytes[index + 2]) << 8 | UInt32(bytes[index + 3]))
+    }
+
+    static func bigEndian(_ value: Int32) -> [UInt8] {
+        let bits = UInt32(bitPattern: value)
+        return [UInt8(bits >> 24), UInt8(bits >> 16 & 0xff), UInt8(bits >> 8 & 0xff), UInt8(bits & 0xff)]
+    }
+
+    static func bigEndian(_ value: Int16) -> [UInt8] {
+        let bits = UInt16(bitPattern: value)
+        return [UInt8(bits >> 8), UInt8(bits & 0xff)]
+    }
+
+    static func unsignedVarint(_ value: UInt32) -> [UInt8] {
+        var out: [UInt8] = []
+        var rest = value
+        while rest >= 0x80 {
+            out.append(UInt8(rest & 0x7f) | 0x80)
+            rest >>= 7
+        }
+        out.append(UInt8(rest))
+        return out
+    }
+
+    /// Reads big-endian integers and unsigned varints from a frame; nil past the end.
+    struct Reader {
+        let bytes: [UInt8]
+        var index = 0
+
+        mutating func bytes(_ count: Int) -> ArraySlice<UInt8>? {
+            guard count >= 0, index + count <= bytes.count else { return nil }
+            defer { index += count }
+            return bytes[index..<index + count]
+        }
+
+        mutating func skip(_ count: Int) -> Bool { bytes(count) != nil }
+
+        mutating func int16() -> Int16? {
+            bytes(2).map { Int16(bitPattern: UInt16($0[$0.startIndex]) << 8 | UInt16($0[$0.startIndex + 1])) }
+        }
+
+        mutating func int32() -> Int32? {
+            bytes(4).map { KafkaFrame.int32(Array($0), at: 0) }
+        }
+
+        mutating func unsignedVarint() -> UInt32? {
+            var value: UInt32 = 0
+            var shift: UInt32 = 0
+            while shift < 35, let byte = bytes(1)?.first {
+                value |= UInt32(byte & 0x7f) << shift
+                if byte & 0x80 == 0 { return value }
+                shift += 7
+            }
+            return nil
+        }
+    }
+}
