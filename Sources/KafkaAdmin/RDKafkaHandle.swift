@@ -113,6 +113,11 @@ final class RDKafkaHandle: Sendable {
 final class ClientEvents: Sendable {
     private let logger: Logger
     private let lastErrorMessage = Mutex<String?>(nil)
+    /// librdkafka repeats some lines many times a second while a broker is
+    /// down ("1/1 brokers are down"): an identical line is logged at most once
+    /// per `repeatWindow`, then with the number of repeats left out.
+    private let recentLines = Mutex<[String: (since: ContinuousClock.Instant, repeats: Int)]>([:])
+    static let repeatWindow: Duration = .seconds(30)
 
     init(logger: Logger) { self.logger = logger }
 
@@ -144,7 +149,26 @@ final class ClientEvents: Sendable {
         let swiftLevel = Self.logLevel(syslog: level)
         guard logger.logLevel <= swiftLevel else { return }
         let source = facility.map { String(cString: $0) } ?? "rdkafka"
-        logger.log(level: swiftLevel, "\(String(cString: message))", metadata: ["facility": "\(source)"])
+        let text = String(cString: message)
+        guard let repeats = admit(text, now: .now) else { return }
+        var metadata: Logger.Metadata = ["facility": "\(source)"]
+        if repeats > 0 { metadata["repeats_suppressed"] = "\(repeats)" }
+        logger.log(level: swiftLevel, "\(text)", metadata: metadata)
+    }
+
+    /// Whether to log `line` now: nil while an identical line was logged less
+    /// than `repeatWindow` ago, otherwise how many repeats were left out since.
+    func admit(_ line: String, now: ContinuousClock.Instant) -> Int? {
+        recentLines.withLock { recent in
+            if let entry = recent[line], now - entry.since < Self.repeatWindow {
+                recent[line]?.repeats += 1
+                return nil
+            }
+            if recent.count >= 256 { recent = recent.filter { now - $0.value.since < Self.repeatWindow } }
+            let repeats = recent[line]?.repeats ?? 0
+            recent[line] = (now, 0)
+            return repeats
+        }
     }
 
     /// librdkafka uses syslog levels.

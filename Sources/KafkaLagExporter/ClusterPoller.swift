@@ -81,6 +81,7 @@ struct ClusterPoller: Service {
             let now = Date().timeIntervalSince1970
             let insights = history.record(outcome.snapshot, at: now, unreadGroups: Set(outcome.groupFailures.keys))
             store.recordSuccess(cluster: collector.cluster, snapshot: outcome.snapshot, insights: insights,
+                                skippedGroups: outcome.groupFailures.count,
                                 duration: duration, at: now)
             for (group, error) in outcome.groupFailures.sorted(by: { $0.key < $1.key }) {
                 logger.warning("group skipped", metadata: ["cluster": "\(collector.cluster)", "group": "\(group)", "error": "\(error)"])

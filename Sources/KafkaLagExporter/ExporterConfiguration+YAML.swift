@@ -207,8 +207,8 @@ final class MappingReader {
         }
         var entries: [(String, Node)] = []
         for (key, value) in mapping {
-            guard let name = key.scalar?.string else {
-                throw ConfigurationError(key: path.isEmpty ? "configuration" : path, "keys must be strings")
+            guard let name = key.scalar?.string, !name.isEmpty else {
+                throw ConfigurationError(key: path.isEmpty ? "configuration" : path, "keys must be non-empty strings")
             }
             entries.append((name, value))
         }

@@ -21,10 +21,14 @@ final class MetricsStore: Sendable {
     /// Every cluster's state, in configuration order.
     var clusters: [ClusterMetricsState] { states.withLock { $0 } }
 
-    func recordSuccess(cluster: String, snapshot: ClusterSnapshot, insights: LagInsights?, duration: Duration, at time: Double) {
+    func recordSuccess(
+        cluster: String, snapshot: ClusterSnapshot, insights: LagInsights?, skippedGroups: Int = 0,
+        duration: Duration, at time: Double
+    ) {
         update(cluster) { state in
             state.snapshot = snapshot
             state.insights = insights
+            state.skippedGroups = skippedGroups
             state.lastPollDuration = duration
             state.lastSuccessTimestamp = time
             state.pollsTotal += 1

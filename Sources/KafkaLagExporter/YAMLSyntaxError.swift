@@ -8,7 +8,7 @@ import Yams
 enum YAMLSyntaxError {
     /// E.g. `line 5, column 37: mapping values are not allowed in this context`.
     static func describe(_ error: any Error) -> String {
-        guard let error = error as? YamlError else { return "\(error)" }
+        guard let error = error as? YamlError else { return "cannot be parsed" }
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
@@ -21,7 +21,7 @@ enum YAMLSyntaxError {
             let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
             return "line \(context.mark.line), column \(context.mark.column): duplicate key(s) \(keys) in one mapping"
         default:
-            return "\(error)"
+            return "cannot be parsed"  // the other cases' descriptions may quote the document
         }
     }
 }

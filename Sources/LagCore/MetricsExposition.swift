@@ -18,6 +18,9 @@ public struct ClusterMetricsState: Sendable {
     public var pollsTotal: Int
     /// Lag in seconds, statuses and rates from the cluster's history, for `snapshot`.
     public var insights: LagInsights?
+    /// Groups left out of the last successful poll because their committed
+    /// offsets could not be read (e.g. not authorized).
+    public var skippedGroups: Int = 0
 
     public init(
         cluster: String,
@@ -124,6 +127,10 @@ public enum MetricsExposition {
     public static let groups = Family(
         name: "kafka_lag_exporter_groups",
         help: "Consumer groups reported in the last successful poll of the cluster", type: .gauge)
+    public static let skippedGroups = Family(
+        name: "kafka_lag_exporter_skipped_groups",
+        help: "Consumer groups left out of the last successful poll of the cluster because their offsets could not be read",
+        type: .gauge)
     public static let partitions = Family(
         name: "kafka_lag_exporter_partitions",
         help: "Partitions with a known earliest or latest offset in the last successful poll of the cluster",
@@ -149,7 +156,7 @@ public enum MetricsExposition {
         groupOffset, groupLag, groupLagSeconds, groupMaxLag, groupMaxLagSeconds, groupSumLag, groupTopicSumLag,
         groupStatus, partitionStatus, consumptionRate, productionRate, drainSeconds,
         partitionLatestOffset, partitionEarliestOffset, pollTime,
-        pollErrors, polls, lastSuccessfulPoll, groups, partitions,
+        pollErrors, polls, lastSuccessfulPoll, groups, skippedGroups, partitions,
         buildInfo, shardInfo, residentMemory, cpuSeconds, startTime,
     ]
 
@@ -262,6 +269,11 @@ public enum MetricsExposition {
         }
         if isIncluded(groups) {
             writeClusterValues(groups, prepared, to: &writer) { $0.state.snapshot.map { Int64($0.groups.count) } }
+        }
+        if isIncluded(skippedGroups) {
+            writeClusterValues(skippedGroups, prepared, to: &writer) { cluster in
+                cluster.state.snapshot.map { _ in Int64(cluster.state.skippedGroups) }
+            }
         }
         if isIncluded(partitions) {
             writeClusterValues(partitions, prepared, to: &writer) { cluster in

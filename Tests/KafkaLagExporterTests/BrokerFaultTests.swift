@@ -11,7 +11,7 @@ import Testing
 /// ``TCPProxy``), and one group whose OffsetFetch the broker refuses.
 /// (`ServeFaultTests` covers a broker down at start-up and the withdrawal
 /// after `max-failed-polls`.)
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct BrokerFaultTests {
     // MARK: - Broker restart
 
@@ -22,17 +22,11 @@ struct BrokerFaultTests {
 
     /// The broker restarts with empty data and the same topic is recreated
     /// smaller: besides recovery, lag in seconds of the recreated partition
-    /// restarts from the new log.
-    ///
-    /// Known issue: with librdkafka 2.8 the exporter dies (SIGSEGV in
-    /// `rd_kafka_metadata_cache_entry_by_id_cmp`, under
-    /// `rd_kafka_metadata_cache_insert`) when a cached topic comes back with
-    /// a new topic id: librdkafka issues #4778 and #4964, fixed upstream after
-    /// 2.8. Remove `withKnownIssue` once setup.sh installs a fixed librdkafka.
+    /// restarts from the new log. (librdkafka 2.4 to 2.9 crash here, in the
+    /// metadata cache, when the topic comes back with a new topic id:
+    /// librdkafka #4778/#4964, fixed in 2.10; setup.sh installs a fixed one.)
     @Test func brokerRestartWithTheSameTopicRecreatedRestartsLagSeconds() async throws {
-        await withKnownIssue("librdkafka 2.8 crashes on a topic id change (librdkafka #4778/#4964)", isIntermittent: true) {
-            try await restartScenario(recreateTheSameTopic: true)
-        }
+        try await restartScenario(recreateTheSameTopic: true)
     }
 
     private func restartScenario(recreateTheSameTopic: Bool) async throws {
@@ -332,6 +326,7 @@ struct BrokerFaultTests {
         let scrape = await exporter.scrape()
         #expect(!scrape.contains("group=\"\(denied)\""))
         #expect(exporter.selfMetric("kafka_lag_exporter_groups", in: scrape) == 2)
+        #expect(exporter.selfMetric("kafka_lag_exporter_skipped_groups", in: scrape) == 1)
         #expect(exporter.selfMetric("kafka_lag_exporter_poll_errors_total", in: scrape) == 0)
         #expect(proxy.injectedResponses(group: denied) >= 1)
         let skipped = exporter.process.standardError.split(separator: "\n").filter {
@@ -350,7 +345,9 @@ struct BrokerFaultTests {
             memberless("kafka_consumergroup_group_lag", denied, topic, 0, 5),
             memberless("kafka_consumergroup_group_lag", gamma, topic, 0, 0),
         ].sorted())
-        #expect(exporter.selfMetric("kafka_lag_exporter_groups", in: await exporter.scrape()) == 3)
+        let allowed = await exporter.scrape()
+        #expect(exporter.selfMetric("kafka_lag_exporter_groups", in: allowed) == 3)
+        #expect(exporter.selfMetric("kafka_lag_exporter_skipped_groups", in: allowed) == 0)
         #expect(try await exporter.process.stop() == 0)
     }
 

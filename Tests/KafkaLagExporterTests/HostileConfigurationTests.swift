@@ -82,6 +82,7 @@ struct HostileConfigurationTests {
         "secret-file-directory.yaml": .error(key: "clusters[0].client-properties.ssl.key.pem", message: "not a regular file"),
         "secret-unknown-reference.yaml": .error(key: "clusters[0].client-properties.sasl.password", message: "unknown reference"),
         "tab-indentation.yaml": .error(key: "FILE", message: "not valid YAML"),
+        "empty-key.yaml": .error(key: "configuration", message: "keys must be non-empty strings"),
         "tags.yaml": .valid,
         "time-lag-invalid.yaml": .error(key: "clusters[0].time-lag", message: "must be interpolated or exact"),
         "tiny-duration.yaml": .error(key: "poll-interval", message: "must be a positive duration"),
@@ -91,7 +92,7 @@ struct HostileConfigurationTests {
         "unterminated-quote.yaml": .error(key: "FILE", message: "not valid YAML"),
         "wrong-type-allowlist-mapping.yaml": .error(key: "clusters[0].group-allowlist", message: "must be a list of strings"),
         "wrong-type-clusters-mapping.yaml": .error(key: "clusters", message: "must be a list of clusters"),
-        "wrong-type-key-list.yaml": .error(key: "configuration", message: "keys must be strings"),
+        "wrong-type-key-list.yaml": .error(key: "configuration", message: "keys must be non-empty strings"),
         "wrong-type-labels-list.yaml": .error(key: "clusters[0].labels", message: "must be a mapping of names to values"),
         "wrong-type-nested-value.yaml": .error(key: "clusters[0].name", message: "must be a single value"),
         "wrong-type-port-list.yaml": .error(key: "port", message: "must be a single value"),
@@ -137,6 +138,24 @@ struct HostileConfigurationTests {
         let many = try ExporterConfiguration.load(file: Self.corpus.appendingPathComponent("many-labels.yaml").path, environment: [:])
         #expect(many.clusters.first?.labels.count == 2000)
         #expect(try ExporterConfiguration.load(file: Self.corpus.appendingPathComponent("many-clusters.yaml").path, environment: [:]).clusters.count == 2000)
+    }
+
+    /// The alias check rejects aliases wherever a node starts, and nothing
+    /// else: regexes with `*`, quoted stars, comments and block scalars pass.
+    @Test(arguments: [
+        ("a: *x", 1), ("- *x", 1), ("a: [b, *x]", 1), ("a: {b: *x}", 1), ("? *x\n: 1", 1), ("*x : 1", 1),
+        ("a: &y *x", 1), ("--- *x", 1), ("a: b\nc:\n  - *x", 3), ("a: |\n  * bullet\nb: *x", 3),
+    ])
+    func aliasesAreFound(yaml: String, line: Int) {
+        #expect(YAMLInputLimits.firstAliasLine(yaml) == line)
+    }
+
+    @Test(arguments: [
+        "group-allowlist: [\".*\", a*b, '*x', \"*\"]", "group-allowlist:\n  - .*\n  - 'it''s *'", "a: b # *not an alias",
+        "a: |\n  * bullet\n  *another\n", "a: >-\n  *folded\n", "a: \"multi\n  *line\"", "a: x*y", "a: {b: c*}", "- -*x",
+    ])
+    func noAliasIsFoundWhereThereIsNone(yaml: String) {
+        #expect(YAMLInputLimits.firstAliasLine(yaml) == nil)
     }
 
     @Test func oversizedInputIsRejectedBeforeParsing() {

@@ -125,7 +125,9 @@ struct ServeTests {
         #expect(notReady.text == "no successful poll yet: local\n")
         #expect(try await exporter.get("/healthz").status == 200)
         try await eventually("a failed poll is counted") {
-            try await exporter.get("/metrics").text.contains("kafka_lag_exporter_poll_errors_total{cluster_name=\"local\"} 1")
+            let prefix = "kafka_lag_exporter_poll_errors_total{cluster_name=\"local\"} "
+            let line = try await exporter.get("/metrics").text.split(separator: "\n").first { $0.hasPrefix(prefix) }
+            return (line.flatMap { Int($0.dropFirst(prefix.count)) } ?? 0) >= 1
         }
 
         // The broker appears: the exporter becomes ready by itself.

@@ -159,17 +159,23 @@ struct HostileInputPropertyTests {
             cluster: "prod", groups: terminal, topics: Array(terminal.prefix(3)), member: terminal[0])))
     }
 
-    /// Thousands of labels: 2,000 constant labels on a cluster, 2,000 groups.
+    /// Thousands of labels: 2,000 constant labels on every series of a
+    /// cluster (3 groups), and 5,000 groups on another.
     @Test func thousandsOfLabelsAndGroupsStayStrict() throws {
         let labels = (0..<2000).map { ("label_\($0)", "value \"\($0)\"\n\\") }
-        let groups = (0..<2000).map { "group-\($0)-\"\\\n" }
-        let snapshot = HostileSnapshot.make(cluster: "big", groups: groups, topics: ["t"])
+        let wide = HostileSnapshot.make(cluster: "wide", groups: ["a\"", "b\\", "c\n"], topics: ["t"])
+        let many = HostileSnapshot.make(cluster: "many", groups: (0..<5000).map { "group-\($0)-\"\\\n" }, topics: ["t"])
         let text = MetricsExposition.render(
-            clusters: [ClusterMetricsState(cluster: "big", labels: labels, snapshot: snapshot)], process: HostileSnapshot.process)
-        let samples = try StrictExpositionParser.parse(text).samples
-        let lag = samples.filter { $0.name == "kafka_consumergroup_group_lag" }
-        #expect(lag.count == 2000)
-        #expect(lag.allSatisfy { $0.labels.count == 7 + 2000 && $0.label("label_1999") == "value \"1999\"\n\\" })
+            clusters: [
+                ClusterMetricsState(cluster: "wide", labels: labels, snapshot: wide),
+                ClusterMetricsState(cluster: "many", labels: [("env", "x")], snapshot: many),
+            ],
+            process: HostileSnapshot.process)
+        let lag = try StrictExpositionParser.parse(text).samples.filter { $0.name == "kafka_consumergroup_group_lag" }
+        #expect(lag.count == 5003)
+        let wideLag = lag.filter { $0.label("cluster_name") == "wide" }
+        #expect(wideLag.count == 3)
+        #expect(wideLag.allSatisfy { $0.labels.count == 7 + 2000 && $0.label("label_1999") == "value \"1999\"\n\\" })
     }
 
     // MARK: Checks

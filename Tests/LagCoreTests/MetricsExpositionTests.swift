@@ -159,6 +159,9 @@ import Testing
             # HELP kafka_lag_exporter_groups Consumer groups reported in the last successful poll of the cluster
             # TYPE kafka_lag_exporter_groups gauge
             kafka_lag_exporter_groups{cluster_name="prod"} 2
+            # HELP kafka_lag_exporter_skipped_groups Consumer groups left out of the last successful poll of the cluster because their offsets could not be read
+            # TYPE kafka_lag_exporter_skipped_groups gauge
+            kafka_lag_exporter_skipped_groups{cluster_name="prod"} 0
             # HELP kafka_lag_exporter_partitions Partitions with a known earliest or latest offset in the last successful poll of the cluster
             # TYPE kafka_lag_exporter_partitions gauge
             kafka_lag_exporter_partitions{cluster_name="prod"} 6
@@ -218,6 +221,7 @@ import Testing
         #expect(!text.contains("kafka_consumergroup_group"))
         #expect(!text.contains("kafka_partition_"))
         #expect(!text.contains("kafka_lag_exporter_groups"))
+        #expect(!text.contains("kafka_lag_exporter_skipped_groups"))
         #expect(!text.contains("kafka_lag_exporter_partitions"))
     }
 
@@ -397,7 +401,8 @@ import Testing
             "kafka_consumergroup_group_lag",
             "kafka_lag_exporter_poll_errors_total", "kafka_lag_exporter_polls_total",
             "kafka_lag_exporter_last_successful_poll_timestamp_seconds",
-            "kafka_lag_exporter_groups", "kafka_lag_exporter_partitions", "kafka_lag_exporter_build_info",
+            "kafka_lag_exporter_groups", "kafka_lag_exporter_skipped_groups", "kafka_lag_exporter_partitions",
+            "kafka_lag_exporter_build_info",
         ])
     }
 
@@ -490,7 +495,8 @@ import Testing
             "kafka_consumergroup_poll_time_ms",
             "kafka_lag_exporter_poll_errors_total", "kafka_lag_exporter_polls_total",
             "kafka_lag_exporter_last_successful_poll_timestamp_seconds",
-            "kafka_lag_exporter_groups", "kafka_lag_exporter_partitions", "kafka_lag_exporter_build_info",
+            "kafka_lag_exporter_groups", "kafka_lag_exporter_skipped_groups", "kafka_lag_exporter_partitions",
+            "kafka_lag_exporter_build_info",
             "kafka_lag_exporter_shard_info", "process_resident_memory_bytes", "process_cpu_seconds_total", "process_start_time_seconds",
         ])
         #expect(MetricsExposition.contentType == "text/plain; version=0.0.4; charset=utf-8")

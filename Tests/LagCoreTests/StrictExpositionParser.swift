@@ -112,6 +112,7 @@ enum StrictExpositionParser {
                 throw fail("sample of \(name) outside its family block (HELP and TYPE first)")
             }
             var labels: [Label] = []
+            var labelNames = Set<String>()
             if position < line.endIndex, line[position] == UInt8(ascii: "{") {
                 position += 1
                 while true {
@@ -134,7 +135,7 @@ enum StrictExpositionParser {
                     guard let value = unescapeLabelValue(line[valueStart..<position]) else {
                         throw fail("invalid escape in value of label \(labelName)")
                     }
-                    guard !labels.contains(where: { $0.name == labelName }) else { throw fail("label \(labelName) twice") }
+                    guard labelNames.insert(labelName).inserted else { throw fail("label \(labelName) twice") }
                     labels.append(Label(name: labelName, value: value))
                     position += 1
                     guard position < line.endIndex else { throw fail("unterminated label set") }
