@@ -17,7 +17,8 @@ import argparse, gzip, json, os, select, socket, statistics, struct, subprocess,
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 API_NAMES = {0: "Produce", 1: "Fetch", 2: "ListOffsets", 3: "Metadata", 8: "OffsetCommit", 9: "OffsetFetch",
              10: "FindCoordinator", 15: "DescribeGroups", 16: "ListGroups", 18: "ApiVersions", 19: "CreateTopics",
-             42: "DeleteGroups", 53: "AlterConsumerGroupOffsets"}
+             42: "DeleteGroups", 53: "AlterConsumerGroupOffsets", 69: "ConsumerGroupDescribe",
+             71: "GetTelemetrySubscriptions"}
 
 
 def free_port():

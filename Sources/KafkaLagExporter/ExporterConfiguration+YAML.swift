@@ -24,13 +24,8 @@ extension ExporterConfiguration {
         yaml text: String, source: String = "configuration",
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigurationError) -> ExporterConfiguration {
-        try YAMLInputLimits.check(text, source: source)
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch {
-            throw ConfigurationError(key: source, "not valid YAML: \(YAMLSyntaxError.describe(error))")
-        }
+        // Bounded, and never Yams' own error text: it quotes the file, which may hold a secret.
+        let root = try ConfigurationYAML.compose(text, source: source)
         var configuration = ExporterConfiguration()
         guard let root, root.null == nil else { return configuration }
         let reader = try MappingReader(root, path: "")

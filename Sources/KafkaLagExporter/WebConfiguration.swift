@@ -90,14 +90,8 @@ struct WebConfiguration: Sendable, Equatable {
     ///   - source: the file, named in every error.
     /// - Throws: ``ConfigurationError`` naming the source and the key at fault (never a hash).
     static func parse(yaml text: String, directory: String, source: String = "web configuration") throws(ConfigurationError) -> WebConfiguration {
-        try YAMLInputLimits.check(text, source: source)
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch {
-            // Never Yams' own description: it quotes the line, which may hold a hash.
-            throw ConfigurationError(key: source, "not valid YAML: \(YAMLSyntaxError.describe(error))")
-        }
+        // Bounded, and never Yams' own error text: it quotes the file, which may hold a secret.
+        let root = try ConfigurationYAML.compose(text, source: source)
         guard let root, root.null == nil else { return WebConfiguration() }
         do {
             return try parse(root, directory: directory)

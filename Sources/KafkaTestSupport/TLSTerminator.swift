@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A TLS terminator (stunnel) on a free loopback port that forwards each
 /// connection, decrypted, to a plain TCP port: puts TLS in front of the test
@@ -23,8 +22,8 @@ public final class TLSTerminator: Sendable {
     public let upstreamPort: UInt16
     /// `127.0.0.1:<port>`, for `bootstrap.servers`.
     public var address: String { "127.0.0.1:\(port)" }
-    /// The guard shell's pid, nil once stopped.
-    private let guardPid: Mutex<pid_t?>
+    /// stunnel under its guard shell.
+    private let listener: GuardedListener
     /// Holds stunnel's configuration and log.
     private let directory: URL
 
@@ -68,14 +67,14 @@ public final class TLSTerminator: Sendable {
             throw error
         }
         let terminator = TLSTerminator(port: port, upstreamPort: upstreamPort, guardPid: pid, directory: directory)
-        try await terminator.waitUntilAccepting(timeout: timeout)
+        try await terminator.listener.waitUntilAccepting(timeout: timeout) { terminator.log }
         return terminator
     }
 
     private init(port: UInt16, upstreamPort: UInt16, guardPid: pid_t, directory: URL) {
         self.port = port
         self.upstreamPort = upstreamPort
-        self.guardPid = Mutex(guardPid)
+        self.listener = GuardedListener(port: port, guardPid: guardPid, name: "stunnel")
         self.directory = directory
     }
 
@@ -90,32 +89,7 @@ public final class TLSTerminator: Sendable {
     }
 
     /// Stops stunnel and waits for it to exit. Idempotent.
-    public func stop() {
-        guard let pid = guardPid.withLock({ state in
-            let pid = state
-            state = nil
-            return pid
-        }) else { return }
-        kill(pid, SIGTERM)
-        _ = ChildProcess.wait(pid)
-    }
-
-    /// Polls until a TCP connect succeeds: stunnel's listener is up.
-    private func waitUntilAccepting(timeout: Duration) async throws {
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while clock.now < deadline {
-            if TestBroker.canConnect(port: port) { return }
-            if let pid = guardPid.withLock({ $0 }), ChildProcess.hasExited(pid) {
-                guardPid.withLock { $0 = nil }
-                throw TestBrokerError("stunnel exited during start-up (port \(port)): \(log)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        let output = log
-        stop()
-        throw TestBrokerError("stunnel did not accept connections on 127.0.0.1:\(port) within \(timeout): \(output)")
-    }
+    public func stop() { listener.stop() }
 
     /// The stunnel binary: `$STUNNEL_BIN`, else Debian's `stunnel4` package
     /// (installed by `make setup`).

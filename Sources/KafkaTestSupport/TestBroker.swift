@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A real Kafka-protocol broker (Tansu, in-memory storage) on a free loopback
 /// port, started for one test or one demo run.
@@ -15,8 +14,7 @@ public final class TestBroker: Sendable {
     /// bootstrapping): `port` unless `start(advertisedPort:)` named another,
     /// e.g. a ``TLSTerminator`` in front of the broker.
     public let advertisedPort: UInt16
-    /// The guard shell's pid, nil once stopped.
-    private let guardPid: Mutex<pid_t?>
+    private let listener: GuardedListener
 
     /// Starts a broker and returns once it accepts connections.
     /// - Parameter advertisedPort: the port to advertise on 127.0.0.1 instead
@@ -30,44 +28,20 @@ public final class TestBroker: Sendable {
         let advertised = "tcp://127.0.0.1:\(advertisedPort ?? port)"
         let pid = try ChildProcess.spawnGuarded(binary, ["broker", "--listener-url", url, "--advertised-listener-url", advertised])
         let broker = TestBroker(port: port, advertisedPort: advertisedPort ?? port, guardPid: pid)
-        try await broker.waitUntilAccepting(timeout: timeout)
+        try await broker.listener.waitUntilAccepting(timeout: timeout)
         return broker
     }
 
     private init(port: UInt16, advertisedPort: UInt16, guardPid: pid_t) {
         self.port = port
         self.advertisedPort = advertisedPort
-        self.guardPid = Mutex(guardPid)
+        self.listener = GuardedListener(port: port, guardPid: guardPid, name: "the test broker")
     }
 
     deinit { stop() }
 
     /// Stops the broker (its data is lost) and waits for it to exit. Idempotent.
-    public func stop() {
-        guard let pid = guardPid.withLock({ state in
-            let pid = state
-            state = nil
-            return pid
-        }) else { return }
-        kill(pid, SIGTERM)
-        _ = ChildProcess.wait(pid)
-    }
-
-    /// Polls until a TCP connect succeeds: the broker's listener is up.
-    private func waitUntilAccepting(timeout: Duration) async throws {
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while clock.now < deadline {
-            if Self.canConnect(port: port) { return }
-            if let pid = guardPid.withLock({ $0 }), ChildProcess.hasExited(pid) {
-                guardPid.withLock { $0 = nil }
-                throw TestBrokerError("the test broker exited during start-up (port \(port))")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        stop()
-        throw TestBrokerError("the test broker did not accept connections on 127.0.0.1:\(port) within \(timeout)")
-    }
+    public func stop() { listener.stop() }
 
     /// The Tansu binary: `$TANSU_BIN`, else `.tools/bin/tansu` in the repository (installed by `make setup`).
     public static func tansuBinary() throws -> String {
