@@ -86,6 +86,11 @@ struct ClusterPoller: Service {
             for (group, error) in outcome.groupFailures.sorted(by: { $0.key < $1.key }) {
                 logger.warning("group skipped", metadata: ["cluster": "\(collector.cluster)", "group": "\(group)", "error": "\(error)"])
             }
+            for (group, error) in outcome.describeFailures.sorted(by: { $0.key < $1.key }) {
+                logger.warning("group reported without members: describe failed", metadata: [
+                    "cluster": "\(collector.cluster)", "group": "\(group)", "error": "\(error)",
+                ])
+            }
             logger.debug("poll complete", metadata: [
                 "cluster": "\(collector.cluster)", "groups": "\(outcome.snapshot.groups.count)",
                 "partitions": "\(outcome.snapshot.partitionOffsets.count)", "duration_ms": "\(duration.milliseconds)",

@@ -39,6 +39,9 @@ struct LagCollector: Sendable {
         var snapshot: ClusterSnapshot
         /// Groups whose committed offsets could not be read; they are left out.
         var groupFailures: [String: KafkaAdminError]
+        /// Groups whose description could not be read; they are reported with
+        /// their listed state and without member labels.
+        var describeFailures: [String: KafkaAdminError] = [:]
     }
 
     /// Collects a snapshot within `timeout` (spent across all requests).
@@ -52,11 +55,11 @@ struct LagCollector: Sendable {
 
         // A group listed as Empty or Dead has no members by definition: only the others need a describe.
         let describe = Set(listings.lazy.filter { !Self.memberlessStates.contains($0.state) }.map(\.groupId))
-        let (descriptions, committed, failures) = await readGroups(groupIds, describing: describe, deadline: deadline)
+        let reads = await readGroups(groupIds, describing: describe, deadline: deadline)
         let topicPartitions = metadata.partitionsByTopic
         let groups = groupIds.compactMap { id -> ConsumerGroupSnapshot? in
-            guard let offsets = committed[id] else { return nil }
-            let description = descriptions[id]
+            guard let offsets = reads.committed[id] else { return nil }
+            let description = reads.descriptions[id]
             let members = (description?.members ?? []).map { member in
                 GroupMember(consumerId: member.consumerId, clientId: member.clientId, host: member.host, assignment: member.assignment)
             }
@@ -98,7 +101,7 @@ struct LagCollector: Sendable {
         let snapshot = ClusterSnapshot(
             cluster: cluster, groups: enriched, partitionOffsets: offsets, totalGroupCount: listings.count,
             gaugePartitions: gaugePartitions)
-        return Outcome(snapshot: snapshot, groupFailures: failures)
+        return Outcome(snapshot: snapshot, groupFailures: reads.failures, describeFailures: reads.describeFailures)
     }
 
     /// ListOffsets in chunks of `listOffsetsChunkSize` partitions: librdkafka
@@ -158,6 +161,7 @@ struct LagCollector: Sendable {
     /// What the group reads of one collection produced.
     private struct GroupReads {
         var descriptions: [String: ConsumerGroupDescription] = [:]
+        var describeFailures: [String: KafkaAdminError] = [:]
         var committed: [String: [TopicPartition: Int64]] = [:]
         var failures: [String: KafkaAdminError] = [:]
     }
@@ -169,17 +173,23 @@ struct LagCollector: Sendable {
     /// state and no members; a failed OffsetFetch leaves the group out.
     private func readGroups(
         _ groupIds: [String], describing: Set<String>, deadline: Deadline
-    ) async -> ([String: ConsumerGroupDescription], [String: [TopicPartition: Int64]], [String: KafkaAdminError]) {
-        typealias Read = (id: String, description: ConsumerGroupDescription?, offsets: Result<[TopicPartition: Int64], KafkaAdminError>)
-        let reads = await withTaskGroup(of: Read.self, returning: GroupReads.self) { group in
+    ) async -> GroupReads {
+        typealias Described = Result<ConsumerGroupDescription, KafkaAdminError>?
+        typealias Read = (id: String, description: Described, offsets: Result<[TopicPartition: Int64], KafkaAdminError>)
+        return await withTaskGroup(of: Read.self, returning: GroupReads.self) { group in
             var pending = groupIds.makeIterator()
             func startNext() -> Bool {
                 guard let id = pending.next() else { return false }
                 let describes = describing.contains(id)
                 group.addTask {
-                    var description: ConsumerGroupDescription?
+                    var description: Described = nil
                     if describes {
-                        description = try? await client.describeConsumerGroups([id], timeout: deadline.remaining).first
+                        do throws(KafkaAdminError) {
+                            let described = try await client.describeConsumerGroups([id], timeout: deadline.remaining).first
+                            description = described.map { $0.error.map(Result.failure) ?? .success($0) }
+                        } catch {
+                            description = .failure(error)
+                        }
                     }
                     do throws(KafkaAdminError) {
                         return (id, description, .success(try await client.committedOffsets(group: id, timeout: deadline.remaining)))
@@ -193,7 +203,11 @@ struct LagCollector: Sendable {
             var reads = GroupReads()
             reads.committed.reserveCapacity(groupIds.count)
             for await read in group {
-                if let description = read.description { reads.descriptions[read.id] = description }
+                switch read.description {
+                case .success(let description): reads.descriptions[read.id] = description
+                case .failure(let error): reads.describeFailures[read.id] = error
+                case nil: break
+                }
                 switch read.offsets {
                 case .success(let value): reads.committed[read.id] = value
                 case .failure(let error): reads.failures[read.id] = error
@@ -202,7 +216,6 @@ struct LagCollector: Sendable {
             }
             return reads
         }
-        return (reads.descriptions, reads.committed, reads.failures)
     }
 }
 

@@ -162,6 +162,9 @@ struct LagCommand: AsyncParsableCommand {
         for (group, error) in outcome.groupFailures.sorted(by: { $0.key < $1.key }) {
             printError("group '\(group)' skipped: \(error.description)", prefix: "warning")
         }
+        for (group, error) in outcome.describeFailures.sorted(by: { $0.key < $1.key }) {
+            printError("group '\(group)' shown without members: describe failed: \(error.description)", prefix: "warning")
+        }
 
         let report = LagReport(snapshot: outcome.snapshot, insights: insights)
         if report.rows.isEmpty && output != .table {
