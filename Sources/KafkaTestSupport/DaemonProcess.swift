@@ -40,6 +40,13 @@ public final class DaemonProcess: Sendable {
         }
     }
 
+    /// Resident memory (VmRSS) of process `pid` in KiB, nil when it cannot be read.
+    public static func residentKilobytes(of pid: pid_t) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
+        return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+    }
+
     public var standardOutput: String { read("stdout") }
     public var standardError: String { read("stderr") }
 

@@ -236,7 +236,7 @@ struct BrokerFaultTests {
         }
         let snapshot = await exporter.lagLines(containing: "topic=\"\(topic)\"")
         let pid = try #require(exporter.process.pid)
-        let residentBefore = try #require(Self.residentKiB(pid))
+        let residentBefore = try #require(DaemonProcess.residentKilobytes(of: pid))
         let beforeHang = await exporter.scrape()
         let errorsBefore = try #require(exporter.selfMetric("kafka_lag_exporter_poll_errors_total", in: beforeHang))
         let pollsBefore = try #require(exporter.selfMetric("kafka_lag_exporter_polls_total", in: beforeHang))
@@ -259,7 +259,7 @@ struct BrokerFaultTests {
         let hangSeconds = (clock.now - hangStarted).seconds
         let hangEndedWall = Date()
         let during = await exporter.scrape()
-        let residentDuring = try #require(Self.residentKiB(pid))
+        let residentDuring = try #require(DaemonProcess.residentKilobytes(of: pid))
         let failed = try #require(exporter.selfMetric("kafka_lag_exporter_poll_errors_total", in: during)) - errorsBefore
         let polls = try #require(exporter.selfMetric("kafka_lag_exporter_polls_total", in: during)) - pollsBefore
 
@@ -363,13 +363,6 @@ struct BrokerFaultTests {
             proxy.stop()
             throw error
         }
-    }
-
-    /// VmRSS of a process, in KiB.
-    static func residentKiB(_ pid: pid_t) -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
-        return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
     }
 
     struct PollSpan: CustomStringConvertible {

@@ -164,14 +164,6 @@ struct HTTPHardeningTests {
         }
     }
 
-    static func residentKilobytes(_ pid: pid_t) throws -> Int {
-        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
-        else { throw TestBrokerError("no VmRSS in /proc/\(pid)/status") }
-        return kilobytes
-    }
-
     @Test func thousandConcurrentScrapesAreAnsweredWithoutErrorsOrMemoryGrowth() async throws {
         let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let wrk else {
@@ -198,9 +190,9 @@ struct HTTPHardeningTests {
         }
 
         _ = try await load()  // warm-up: allocator arenas, buffers, connection state
-        let afterWarmUp = try Self.residentKilobytes(pid)
+        let afterWarmUp = try #require(DaemonProcess.residentKilobytes(of: pid), "no VmRSS in /proc/\(pid)/status")
         _ = try await load()
-        let afterSecond = try Self.residentKilobytes(pid)
+        let afterSecond = try #require(DaemonProcess.residentKilobytes(of: pid), "no VmRSS in /proc/\(pid)/status")
         #expect(Double(afterSecond) <= Double(afterWarmUp) * 1.2, "RSS \(afterWarmUp) kB after the warm-up, \(afterSecond) kB after the second run")
 
         #expect(try await exporter.get("/healthz").status == 200)
