@@ -51,6 +51,9 @@ let package = Package(
                 "CRdKafka",
                 "LagCore",
                 .product(name: "Logging", package: "swift-log"),
+                // The batched group reads' own connections (Wire/).
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -92,6 +95,7 @@ let package = Package(
                 "CRdKafka",
                 "KafkaAdmin",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -126,7 +130,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaAdminTests",
-            dependencies: ["KafkaAdmin", "KafkaTestSupport"],
+            dependencies: ["KafkaAdmin", "KafkaTestSupport", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -14,6 +14,9 @@ public import Logging
 public final class KafkaAdminClient: Sendable {
     let handle: RDKafkaHandle
     public let configuration: KafkaClientConfiguration
+    /// Reads many groups per request over its own plaintext connections; nil
+    /// when the connection needs TLS or SASL (librdkafka alone does those).
+    let batchedReader: BatchedGroupReader?
 
     /// Creates the client. Nothing is sent until the first request.
     /// - Throws: ``KafkaAdminError`` with kind `.configuration` when librdkafka
@@ -25,6 +28,10 @@ public final class KafkaAdminClient: Sendable {
     ) throws(KafkaAdminError) {
         self.configuration = configuration
         self.handle = try RDKafkaHandle(configuration: configuration, logger: logger)
+        let securityProtocol = configuration.properties["security.protocol"]?.lowercased() ?? "plaintext"
+        self.batchedReader = securityProtocol == "plaintext"
+            ? BatchedGroupReader(clientId: configuration.properties["client.id"] ?? RDKafkaHandle.defaultClientId)
+            : nil
     }
 
     /// The version of the librdkafka loaded at run time, e.g. "2.8.0".
@@ -173,6 +180,29 @@ public final class KafkaAdminClient: Sendable {
             members: members,
             error: error
         )
+    }
+
+    /// Whether ``readGroupsBatched(_:describing:brokers:timeout:)`` can batch
+    /// at all: only over plaintext connections (TLS and SASL are librdkafka's).
+    public var batchesGroupReads: Bool { batchedReader != nil }
+
+    /// Describes (the groups in `describing`) and fetches the committed offsets
+    /// of many groups with a few batched requests: FindCoordinator v4 through
+    /// one of `brokers`, then per coordinator one DescribeGroups v5 and one
+    /// OffsetFetch v8 per batch of groups. Groups it cannot settle (and all of
+    /// them when batching is off or the brokers are too old) come back in
+    /// ``BatchedGroupReads/unread``, for ``describeConsumerGroups(_:timeout:)``
+    /// and ``committedOffsets(group:timeout:)``. Never throws: every failure
+    /// becomes an unread group.
+    public func readGroupsBatched(
+        _ groupIds: [String], describing: Set<String>, brokers: [BrokerInfo], timeout: Duration? = nil
+    ) async -> BatchedGroupReads {
+        guard let batchedReader else {
+            var reads = BatchedGroupReads()
+            reads.unread = groupIds
+            return reads
+        }
+        return await batchedReader.read(groupIds, describing: describing, brokers: brokers, timeout: bound(timeout))
     }
 
     /// The committed offsets of one group (one OffsetFetch to its coordinator).

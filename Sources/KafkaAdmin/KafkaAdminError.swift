@@ -20,6 +20,7 @@ public struct KafkaAdminError: Error, Sendable, Hashable, CustomStringConvertibl
         public static let timedOut = Code(rawValue: -185)
         public static let unknownTopicOrPartition = Code(rawValue: 3)
         public static let coordinatorNotAvailable = Code(rawValue: 15)
+        public static let unsupportedVersion = Code(rawValue: 35)
         public static let notCoordinator = Code(rawValue: 16)
         public static let groupAuthorizationFailed = Code(rawValue: 30)
         public static let groupIdNotFound = Code(rawValue: 69)

@@ -22,6 +22,9 @@ final class RDKafkaHandle: Sendable {
     /// The bootstrap servers, for error messages.
     let brokers: String
 
+    /// The client id of every request unless the `client.id` property says otherwise.
+    static let defaultClientId = "kafka-lag-exporter"
+
     /// Whether this is a consumer (closed before it is destroyed).
     let isConsumer: Bool
 
@@ -40,7 +43,7 @@ final class RDKafkaHandle: Sendable {
 
         var properties: [(String, String)] = [
             ("bootstrap.servers", brokers),
-            ("client.id", "kafka-lag-exporter"),
+            ("client.id", Self.defaultClientId),
         ]
         properties += configuration.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         properties += consumerProperties ?? []

@@ -118,6 +118,12 @@ extension ClusterConfiguration {
             }
             timeLag = value
         }
+        if let mode = try reader.string("group-reads") {
+            guard let value = GroupReadMode(rawValue: mode) else {
+                throw ConfigurationError(key: "\(path).group-reads", "must be batched or one-by-one, got '\(mode)'")
+            }
+            groupReads = value
+        }
         for name in labels.keys.sorted() {
             guard Self.isValidLabelName(name) else {
                 throw ConfigurationError(key: "\(path).labels.\(name)", "is not a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)")

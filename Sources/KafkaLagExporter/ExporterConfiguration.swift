@@ -60,6 +60,17 @@ struct ClusterConfiguration: Sendable, Hashable {
     var labels: [String: String] = [:]
     /// How lag in seconds is computed.
     var timeLag: TimeLagMode = .interpolated
+    /// How consumer groups are read.
+    var groupReads: GroupReadMode = .batched
+
+    enum GroupReadMode: String, Sendable, Hashable, CaseIterable {
+        /// A few requests for all groups (FindCoordinator v4, DescribeGroups and
+        /// OffsetFetch v8 per batch of groups) over plaintext connections to
+        /// brokers of Kafka 3.0 or newer; one by one for the rest.
+        case batched
+        /// Three requests per group through librdkafka, as before Kafka 3.0.
+        case oneByOne = "one-by-one"
+    }
 
     enum TimeLagMode: String, Sendable, Hashable, CaseIterable {
         /// From the log-end history (no extra requests).

@@ -4,11 +4,14 @@ import LagCore
 /// Reads one consistent view of a cluster's consumer lag through the admin
 /// client and builds an immutable ``ClusterSnapshot``.
 ///
-/// Requests per collection: one Metadata, one ListGroups per broker, per group
-/// one FindCoordinator, one OffsetFetch and (unless the group is listed as
-/// Empty or Dead) one DescribeGroups (groups run concurrently, bounded), and
-/// per broker one ListOffsets per offset kind and chunk of partitions. A shard
-/// (`shard: i/N`) describes and fetches only its own groups.
+/// Requests per collection: one Metadata, one ListGroups per broker, one
+/// FindCoordinator per 1,000 groups, per coordinator one DescribeGroups (of
+/// the groups not listed as Empty or Dead) and one OffsetFetch per batch of
+/// 250 groups, and per broker one ListOffsets per offset kind and chunk of
+/// partitions. Over TLS or SASL, or with brokers older than Kafka 3.0, groups
+/// are read one by one instead: per group one FindCoordinator, one describe
+/// and one OffsetFetch (bounded concurrency). A shard (`shard: i/N`) describes
+/// and fetches only its own groups.
 struct LagCollector: Sendable {
     var client: KafkaAdminClient
     var cluster: String
@@ -20,6 +23,10 @@ struct LagCollector: Sendable {
     var groupConcurrency = 8
     /// Partitions per ListOffsets call.
     var listOffsetsChunkSize = 1000
+    /// Whether to read groups with batched requests where the admin client can
+    /// (``KafkaAdminClient/readGroupsBatched(_:describing:brokers:timeout:)``);
+    /// off: one describe and one OffsetFetch per group through librdkafka.
+    var batchesGroupReads = true
     /// Set for `time-lag: exact`: reads the oldest unconsumed record's timestamp.
     var timestampReader: RecordTimestampReader?
     /// Upper bound for record reads per collection (exact time lag).
@@ -55,7 +62,7 @@ struct LagCollector: Sendable {
 
         // A group listed as Empty or Dead has no members by definition: only the others need a describe.
         let describe = Set(listings.lazy.filter { !Self.memberlessStates.contains($0.state) }.map(\.groupId))
-        let reads = await readGroups(groupIds, describing: describe, deadline: deadline)
+        let reads = await readGroups(groupIds, describing: describe, brokers: metadata.brokers, deadline: deadline)
         let topicPartitions = metadata.partitionsByTopic
         let groups = groupIds.compactMap { id -> ConsumerGroupSnapshot? in
             guard let offsets = reads.committed[id] else { return nil }
@@ -166,12 +173,31 @@ struct LagCollector: Sendable {
         var failures: [String: KafkaAdminError] = [:]
     }
 
+    /// Describes the groups in `describing` and reads every group's committed
+    /// offsets: batched first (a few requests for all groups, when the
+    /// connection is plaintext and the brokers are new enough), then one by one
+    /// through librdkafka for whatever the batched read left unread. A failed
+    /// describe leaves the group with its listed state and no members; a failed
+    /// OffsetFetch leaves the group out.
+    private func readGroups(
+        _ groupIds: [String], describing: Set<String>, brokers: [BrokerInfo], deadline: Deadline
+    ) async -> GroupReads {
+        guard batchesGroupReads else { return await readGroupsOneByOne(groupIds, describing: describing, deadline: deadline) }
+        let batched = await client.readGroupsBatched(
+            groupIds, describing: describing, brokers: brokers, timeout: deadline.remaining)
+        var reads = await readGroupsOneByOne(batched.unread, describing: describing, deadline: deadline)
+        reads.descriptions.merge(batched.descriptions) { single, _ in single }
+        reads.describeFailures.merge(batched.describeFailures) { single, _ in single }
+        reads.committed.merge(batched.committed) { single, _ in single }
+        reads.failures.merge(batched.failures) { single, _ in single }
+        return reads
+    }
+
     /// Per group: a describe (only for groups in `describing`), then its
     /// committed offsets (OffsetFetch), at most `groupConcurrency` groups at a
     /// time. Back to back, the two requests of a group find its coordinator in
-    /// librdkafka's cache. A failed describe leaves the group with its listed
-    /// state and no members; a failed OffsetFetch leaves the group out.
-    private func readGroups(
+    /// librdkafka's cache.
+    private func readGroupsOneByOne(
         _ groupIds: [String], describing: Set<String>, deadline: Deadline
     ) async -> GroupReads {
         typealias Described = Result<ConsumerGroupDescription, KafkaAdminError>?

@@ -193,6 +193,7 @@ struct ServeCommand: AsyncParsableCommand {
                     groupFilter: try cluster.groupFilter(), topicFilter: try cluster.topicFilter())
                 collector.shard = shard
                 collector.readsPartitionGauges = true
+                collector.batchesGroupReads = cluster.groupReads == .batched
                 if cluster.timeLag == .exact {
                     collector.timestampReader = try RecordTimestampReader(
                         configuration: client.configuration, groupId: configuration.clientGroupId, logger: rdkafkaLogger)

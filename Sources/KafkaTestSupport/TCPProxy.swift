@@ -1,4 +1,7 @@
 import Foundation
+import KafkaAdmin
+import LagCore
+import NIOCore
 import Synchronization
 
 /// A loopback TCP proxy between Kafka clients and a broker, for fault tests:
@@ -161,8 +164,8 @@ public final class TCPProxy: Sendable {
             }
             guard registered else {
                 connection.shutDown()
-                connection.pumpEnded()
-                connection.pumpEnded()
+                _ = connection.pumpEnded()
+                _ = connection.pumpEnded()
                 return
             }
             Thread { [self] in pump(connection, direction: .request) }.start()
@@ -221,24 +224,25 @@ public final class TCPProxy: Sendable {
 
     // MARK: - OffsetFetch faults
 
-    private static let offsetFetchApiKey: Int16 = 9
-
-    /// Remembers the correlation id of an OffsetFetch for a faulted group.
+    /// Remembers the correlation id of an OffsetFetch that names a faulted group.
     private func noteOffsetFetch(_ frame: [UInt8], on connection: ProxyConnection) {
         guard let request = KafkaFrame.offsetFetchRequest(frame), request.apiVersion >= 2 else { return }
-        guard let errorCode = state.withLock({ $0.offsetFetchFaults[request.group] }) else { return }
-        connection.expectFault(correlationId: request.correlationId, .init(
-            apiVersion: request.apiVersion, group: request.group, errorCode: errorCode))
+        let faults = state.withLock { $0.offsetFetchFaults }
+        let errors = request.groups.reduce(into: [String: Int16]()) { errors, group in errors[group] = faults[group] }
+        guard !errors.isEmpty else { return }
+        connection.expectFault(correlationId: request.correlationId, .init(apiVersion: request.apiVersion, errors: errors))
     }
 
-    /// Replaces the broker's answer to a faulted OffsetFetch with an error answer.
+    /// Replaces the faulted groups' part of the broker's answer with their error.
     private func replaceOffsetFetchAnswer(_ frame: inout [UInt8], on connection: ProxyConnection) {
         guard frame.count >= 4 else { return }
         let correlationId = KafkaFrame.int32(frame, at: 0)
-        guard let fault = connection.takeFault(correlationId: correlationId) else { return }
-        frame = KafkaFrame.offsetFetchErrorResponse(
-            correlationId: correlationId, apiVersion: fault.apiVersion, group: fault.group, errorCode: fault.errorCode)
-        state.withLock { $0.injectedResponses[fault.group, default: 0] += 1 }
+        guard let fault = connection.takeFault(correlationId: correlationId),
+              let replaced = KafkaFrame.offsetFetchResponse(frame, apiVersion: fault.apiVersion, replacing: fault.errors) else { return }
+        frame = replaced
+        state.withLock { state in
+            for group in fault.errors.keys { state.injectedResponses[group, default: 0] += 1 }
+        }
     }
 
     // MARK: - Sockets
@@ -301,6 +305,21 @@ public final class TCPProxy: Sendable {
     }
 }
 
+extension TestBroker {
+    /// A broker behind a ``TCPProxy`` whose port it advertises, so every
+    /// request of every client (after bootstrap too) passes the proxy.
+    public static func startBehindProxy() async throws -> (TestBroker, TCPProxy) {
+        let brokerPort = try TestBroker.freeLoopbackPort()
+        let proxy = try TCPProxy(upstreamPort: brokerPort)
+        do {
+            return (try await TestBroker.start(port: brokerPort, advertisedPort: proxy.port), proxy)
+        } catch {
+            proxy.stop()
+            throw error
+        }
+    }
+}
+
 /// One proxied connection: the client's socket and the upstream socket.
 ///
 /// Both descriptors are shut down by whichever side ends first (that wakes the
@@ -309,8 +328,8 @@ public final class TCPProxy: Sendable {
 private final class ProxyConnection: Sendable {
     struct Fault: Sendable {
         var apiVersion: Int16
-        var group: String
-        var errorCode: Int16
+        /// Group -> Kafka error code, for the faulted groups of one request.
+        var errors: [String: Int16]
     }
 
     private struct State {
@@ -365,67 +384,104 @@ private final class ProxyConnection: Sendable {
     }
 }
 
-/// The few bits of the Kafka wire format the proxy reads and writes.
+/// The few bits of the Kafka wire format the proxy reads and writes, on the
+/// admin client's own codec (``WireReader``, ``GroupProtocol``).
 enum KafkaFrame {
     struct OffsetFetchRequest {
         var apiVersion: Int16
         var correlationId: Int32
-        var group: String
+        var groups: [String]
     }
 
-    /// The group of an OffsetFetch request (the first one from v8 on), or nil for other requests.
+    /// The groups of an OffsetFetch request (many from v8 on), or nil for other requests.
     ///
     /// Request header: api key (int16), api version (int16), correlation id
     /// (int32), client id (int16-length string); from OffsetFetch v6 on the
     /// header ends with tagged fields and the body uses compact strings.
     static func offsetFetchRequest(_ frame: [UInt8]) -> OffsetFetchRequest? {
-        var reader = Reader(bytes: frame)
-        guard let apiKey = reader.int16(), apiKey == 9, let version = reader.int16(), let correlationId = reader.int32(),
-              let clientIdLength = reader.int16(), reader.skip(max(0, Int(clientIdLength))) else { return nil }
-        let flexible = version >= 6
-        if flexible {
-            guard let tags = reader.unsignedVarint() else { return nil }
-            for _ in 0..<tags {
-                guard reader.unsignedVarint() != nil, let size = reader.unsignedVarint(), reader.skip(Int(size)) else { return nil }
-            }
-        }
-        if version >= 8 {
-            guard let groups = reader.unsignedVarint(), groups >= 2 else { return nil }
-        }
-        let groupLength: Int
-        if flexible {
-            guard let length = reader.unsignedVarint(), length >= 1 else { return nil }
-            groupLength = Int(length) - 1
-        } else {
-            guard let length = reader.int16(), length >= 0 else { return nil }
-            groupLength = Int(length)
-        }
-        guard let group = reader.bytes(groupLength) else { return nil }
-        return OffsetFetchRequest(apiVersion: version, correlationId: correlationId, group: String(decoding: group, as: UTF8.self))
+        var reader = WireReader(ByteBuffer(bytes: frame))
+        return try? offsetFetchRequest(&reader)
     }
 
-    /// An OffsetFetch response (v2 and newer) with no partitions and `errorCode`
-    /// as the group's error, without the length prefix.
-    static func offsetFetchErrorResponse(correlationId: Int32, apiVersion: Int16, group: String, errorCode: Int16) -> [UInt8] {
-        var out = bigEndian(correlationId)
-        let flexible = apiVersion >= 6
-        if flexible { out.append(0) }  // response header tagged fields
-        if apiVersion >= 3 { out += bigEndian(Int32(0)) }  // throttle time
-        if apiVersion >= 8 {
-            out += unsignedVarint(2)  // one group
-            out += unsignedVarint(UInt32(group.utf8.count + 1)) + Array(group.utf8)
-            out += unsignedVarint(1)  // no topics
-            out += bigEndian(errorCode)
-            out.append(0)  // group tagged fields
-        } else if flexible {
-            out += unsignedVarint(1)  // no topics
-            out += bigEndian(errorCode)
-        } else {
-            out += bigEndian(Int32(0))  // no topics
-            out += bigEndian(errorCode)
+    private static func offsetFetchRequest(
+        _ reader: inout WireReader
+    ) throws(KafkaWireFormat.MalformedResponse) -> OffsetFetchRequest? {
+        guard try reader.int16() == 9 else { return nil }
+        let version = try reader.int16()
+        let correlationId = try reader.int32()
+        _ = try reader.nullableString()  // client id
+        let flexible = version >= 6
+        if flexible { try reader.skipTaggedFields() }
+        guard version >= 8 else {
+            let group = flexible ? try reader.compactString() : try reader.string()
+            return OffsetFetchRequest(apiVersion: version, correlationId: correlationId, groups: [group])
         }
-        if flexible { out.append(0) }  // top-level tagged fields
-        return out
+        var groups: [String] = []
+        for _ in 0..<(try reader.compactArrayCount()) {
+            groups.append(try reader.compactString())
+            if version >= 9 {
+                _ = try reader.compactNullableString()  // member id
+                _ = try reader.int32()  // member epoch
+            }
+            for _ in 0..<(try reader.compactArrayCount()) {  // topics (null: all)
+                _ = try reader.compactString()
+                for _ in 0..<(try reader.compactArrayCount()) { _ = try reader.int32() }
+                try reader.skipTaggedFields()
+            }
+            try reader.skipTaggedFields()
+        }
+        return OffsetFetchRequest(apiVersion: version, correlationId: correlationId, groups: groups)
+    }
+
+    /// The broker's OffsetFetch answer with `errors` (group -> Kafka error code)
+    /// as those groups' errors and their offsets removed; the other groups keep
+    /// their offsets. nil when the answer does not parse.
+    static func offsetFetchResponse(_ frame: [UInt8], apiVersion: Int16, replacing errors: [String: Int16]) -> [UInt8]? {
+        var reader = WireReader(ByteBuffer(bytes: frame))
+        var out = ByteBuffer()
+        do {
+            out.writeInteger(try reader.int32())  // correlation id
+            if apiVersion < 8 {
+                // One group per request: answer it with its error and no topics.
+                guard let errorCode = errors.values.first else { return nil }
+                if apiVersion >= 6 { out.writeEmptyTaggedFields() }
+                if apiVersion >= 3 { out.writeInteger(Int32(0)) }  // throttle time
+                if apiVersion >= 6 { out.writeCompactArrayCount(0) } else { out.writeInteger(Int32(0)) }  // no topics
+                out.writeInteger(errorCode)
+                if apiVersion >= 6 { out.writeEmptyTaggedFields() }
+                return Array(buffer: out)
+            }
+            try reader.skipTaggedFields()
+            let groups = try GroupProtocol.decodeOffsetFetch(&reader)
+            out.writeEmptyTaggedFields()
+            out.writeInteger(Int32(0))  // throttle time
+            out.writeCompactArrayCount(groups.count)
+            for group in groups {
+                out.writeCompactString(group.groupId)
+                let offsets = errors[group.groupId] == nil ? group.offsets : [:]
+                let byTopic = Dictionary(grouping: offsets.keys, by: \.topic)
+                out.writeCompactArrayCount(byTopic.count)
+                for (topic, partitions) in byTopic.sorted(by: { $0.key < $1.key }) {
+                    out.writeCompactString(topic)
+                    out.writeCompactArrayCount(partitions.count)
+                    for partition in partitions.sorted() {
+                        out.writeInteger(partition.partition)
+                        out.writeInteger(offsets[partition] ?? -1)
+                        out.writeInteger(Int32(-1))  // leader epoch
+                        out.writeCompactNullableString(nil)  // metadata
+                        out.writeInteger(Int16(0))
+                        out.writeEmptyTaggedFields()
+                    }
+                    out.writeEmptyTaggedFields()
+                }
+                out.writeInteger(errors[group.groupId] ?? group.errorCode)
+                out.writeEmptyTaggedFields()
+            }
+            out.writeEmptyTaggedFields()
+            return Array(buffer: out)
+        } catch {
+            return nil
+        }
     }
 
     static func int32(_ bytes: [UInt8], at index: Int) -> Int32 {
@@ -435,54 +491,5 @@ enum KafkaFrame {
     static func bigEndian(_ value: Int32) -> [UInt8] {
         let bits = UInt32(bitPattern: value)
         return [UInt8(bits >> 24), UInt8(bits >> 16 & 0xff), UInt8(bits >> 8 & 0xff), UInt8(bits & 0xff)]
-    }
-
-    static func bigEndian(_ value: Int16) -> [UInt8] {
-        let bits = UInt16(bitPattern: value)
-        return [UInt8(bits >> 8), UInt8(bits & 0xff)]
-    }
-
-    static func unsignedVarint(_ value: UInt32) -> [UInt8] {
-        var out: [UInt8] = []
-        var rest = value
-        while rest >= 0x80 {
-            out.append(UInt8(rest & 0x7f) | 0x80)
-            rest >>= 7
-        }
-        out.append(UInt8(rest))
-        return out
-    }
-
-    /// Reads big-endian integers and unsigned varints from a frame; nil past the end.
-    struct Reader {
-        let bytes: [UInt8]
-        var index = 0
-
-        mutating func bytes(_ count: Int) -> ArraySlice<UInt8>? {
-            guard count >= 0, index + count <= bytes.count else { return nil }
-            defer { index += count }
-            return bytes[index..<index + count]
-        }
-
-        mutating func skip(_ count: Int) -> Bool { bytes(count) != nil }
-
-        mutating func int16() -> Int16? {
-            bytes(2).map { Int16(bitPattern: UInt16($0[$0.startIndex]) << 8 | UInt16($0[$0.startIndex + 1])) }
-        }
-
-        mutating func int32() -> Int32? {
-            bytes(4).map { KafkaFrame.int32(Array($0), at: 0) }
-        }
-
-        mutating func unsignedVarint() -> UInt32? {
-            var value: UInt32 = 0
-            var shift: UInt32 = 0
-            while shift < 35, let byte = bytes(1)?.first {
-                value |= UInt32(byte & 0x7f) << shift
-                if byte & 0x80 == 0 { return value }
-                shift += 7
-            }
-            return nil
-        }
     }
 }

@@ -138,7 +138,7 @@ struct BrokerFaultTests {
     // MARK: - Transient failure
 
     @Test func oneOutageKeepsTheSnapshotShowsStalenessAndRecovers() async throws {
-        let (broker, proxy) = try await Self.brokerBehindProxy()
+        let (broker, proxy) = try await TestBroker.startBehindProxy()
         defer { proxy.stop(); broker.stop() }
         let bootstrap = "127.0.0.1:\(proxy.port)"
         let topic = uniqueName("orders")
@@ -216,7 +216,7 @@ struct BrokerFaultTests {
     /// interval" with its duration and end time; those prove that each poll
     /// ends within the timeout and that no two polls overlap.
     private func pollsEndWhileTheBrokerHangs(_ mode: TCPProxy.Mode) async throws {
-        let (broker, proxy) = try await Self.brokerBehindProxy()
+        let (broker, proxy) = try await TestBroker.startBehindProxy()
         defer { proxy.stop(); broker.stop() }
         let bootstrap = "127.0.0.1:\(proxy.port)"
         let topic = uniqueName("orders")
@@ -301,7 +301,7 @@ struct BrokerFaultTests {
     // MARK: - One group refused by the broker
 
     @Test func groupAuthorizationFailureSkipsOnlyThatGroup() async throws {
-        let (broker, proxy) = try await Self.brokerBehindProxy()
+        let (broker, proxy) = try await TestBroker.startBehindProxy()
         defer { proxy.stop(); broker.stop() }
         let bootstrap = "127.0.0.1:\(proxy.port)"
         let topic = uniqueName("orders")
@@ -352,18 +352,6 @@ struct BrokerFaultTests {
     }
 
     // MARK: - Helpers
-
-    /// A broker that advertises a proxy in front of it, so every client connection goes through the proxy.
-    static func brokerBehindProxy() async throws -> (TestBroker, TCPProxy) {
-        let brokerPort = try TestBroker.freeLoopbackPort()
-        let proxy = try TCPProxy(upstreamPort: brokerPort)
-        do {
-            return (try await TestBroker.start(port: brokerPort, advertisedPort: proxy.port), proxy)
-        } catch {
-            proxy.stop()
-            throw error
-        }
-    }
 
     struct PollSpan: CustomStringConvertible {
         var end: Date

@@ -1,0 +1,249 @@
+import CRdKafka
+public import LagCore
+import NIOCore
+
+/// What a batched group read produced; ``unread`` lists the groups it left to
+/// the one-group-per-request path.
+public struct BatchedGroupReads: Sendable {
+    public var descriptions: [String: ConsumerGroupDescription] = [:]
+    /// Groups the broker refused to describe for good (e.g. not authorized).
+    public var describeFailures: [String: KafkaAdminError] = [:]
+    public var committed: [String: [TopicPartition: Int64]] = [:]
+    /// Groups whose committed offsets the broker refused for good (e.g. not authorized).
+    public var failures: [String: KafkaAdminError] = [:]
+    /// Groups not read here (coordinator not found or moved, a broker too old
+    /// for batched requests, a connection problem): read them one by one.
+    public var unread: [String] = []
+
+    public init() {}
+}
+
+/// Reads the descriptions and committed offsets of many consumer groups with a
+/// handful of requests instead of three per group: one FindCoordinator (v4)
+/// per `coordinatorBatchSize` groups, then per coordinator one DescribeGroups
+/// (v5) and one OffsetFetch (v8) per `groupBatchSize` groups.
+///
+/// librdkafka's admin API sends one FindCoordinator, one describe and one
+/// OffsetFetch per group and remembers only about ten coordinators; at
+/// thousands of groups those requests are most of a poll's cost, on both the
+/// exporter and the broker (docs/benchmarks.md). This reader speaks just these
+/// four requests itself, over plaintext connections it keeps open between
+/// polls. Anything it cannot settle it leaves in ``BatchedGroupReads/unread``
+/// for librdkafka, which also owns TLS, SASL and retries, so the batched path
+/// can only make a poll cheaper, never change its answer.
+final class BatchedGroupReader: Sendable {
+    let clientId: String
+    let coordinatorBatchSize: Int
+    let groupBatchSize: Int
+    /// Batches (a describe and an OffsetFetch each) in flight at once, over all coordinators.
+    let batchesInFlight: Int
+    private let pool: BrokerConnectionPool
+
+    init(clientId: String, coordinatorBatchSize: Int = 1000, groupBatchSize: Int = 250, batchesInFlight: Int = 4) {
+        self.clientId = clientId
+        self.coordinatorBatchSize = max(1, coordinatorBatchSize)
+        self.groupBatchSize = max(1, groupBatchSize)
+        self.batchesInFlight = max(1, batchesInFlight)
+        self.pool = BrokerConnectionPool(clientId: clientId)
+    }
+
+    deinit { pool.closeAllLater() }
+
+    /// Errors that are the broker's final word about a group; any other error
+    /// sends the group to librdkafka, which retries or reports it.
+    static let finalErrorCodes: Set<Int16> = [30]  // GROUP_AUTHORIZATION_FAILED
+
+    func read(
+        _ groupIds: [String], describing: Set<String>, brokers: [BrokerInfo], timeout: Duration
+    ) async -> BatchedGroupReads {
+        var reads = BatchedGroupReads()
+        guard !groupIds.isEmpty else { return reads }
+        let deadline = ContinuousClock.now + timeout
+        func remaining() -> Duration { max(.milliseconds(1), deadline - .now) }
+
+        guard let coordinators = await findCoordinators(groupIds, brokers: brokers, timeout: remaining) else {
+            reads.unread = groupIds
+            return reads
+        }
+        var batches: [(coordinator: BrokerInfo, groups: [String])] = []
+        var byCoordinator: [BrokerInfo: [String]] = [:]
+        for id in groupIds {
+            if let coordinator = coordinators[id] { byCoordinator[coordinator, default: []].append(id) } else { reads.unread.append(id) }
+        }
+        for (coordinator, ids) in byCoordinator.sorted(by: { $0.key.id < $1.key.id }) {
+            for start in stride(from: 0, to: ids.count, by: groupBatchSize) {
+                batches.append((coordinator, Array(ids[start..<min(start + groupBatchSize, ids.count)])))
+            }
+        }
+
+        await withTaskGroup(of: BatchedGroupReads.self) { tasks in
+            var pending = batches.makeIterator()
+            func startNext() -> Bool {
+                guard let batch = pending.next() else { return false }
+                tasks.addTask {
+                    await self.readBatch(batch.groups, describing: describing, at: batch.coordinator, timeout: remaining())
+                }
+                return true
+            }
+            for _ in 0..<batchesInFlight where !startNext() { break }
+            for await batch in tasks {
+                reads.descriptions.merge(batch.descriptions) { _, new in new }
+                reads.describeFailures.merge(batch.describeFailures) { _, new in new }
+                reads.committed.merge(batch.committed) { _, new in new }
+                reads.failures.merge(batch.failures) { _, new in new }
+                reads.unread += batch.unread
+                _ = startNext()
+            }
+        }
+        return reads
+    }
+
+    /// The coordinator of each group whose lookup succeeded; nil when no broker answered at all.
+    private func findCoordinators(
+        _ groupIds: [String], brokers: [BrokerInfo], timeout: () -> Duration
+    ) async -> [String: BrokerInfo]? {
+        for broker in brokers.sorted(by: { $0.id < $1.id }) {
+            let operation = "FindCoordinator"
+            guard let connection = try? await pool.connection(to: broker, timeout: timeout(), operation: operation) else { continue }
+            var coordinators: [String: BrokerInfo] = [:]
+            do throws(KafkaAdminError) {
+                for start in stride(from: 0, to: groupIds.count, by: coordinatorBatchSize) {
+                    let keys = groupIds[start..<min(start + coordinatorBatchSize, groupIds.count)]
+                    var reader = try await connection.send(
+                        .findCoordinator, version: 4, body: GroupProtocol.encodeFindCoordinator(groups: keys),
+                        timeout: timeout(), operation: operation)
+                    let answers = try Self.decoded(operation, from: connection) { () throws(KafkaWireFormat.MalformedResponse) in
+                        try GroupProtocol.decodeFindCoordinator(&reader)
+                    }
+                    for found in answers where found.errorCode == 0 {
+                        coordinators[found.key] = BrokerInfo(id: found.nodeId, host: found.host, port: found.port)
+                    }
+                }
+                return coordinators
+            } catch {
+                connection.close()
+                return coordinators.isEmpty ? nil : coordinators
+            }
+        }
+        return nil
+    }
+
+    /// One batch on its coordinator: the describe (for the groups in
+    /// `describing`) and the OffsetFetch, pipelined on one connection.
+    private func readBatch(
+        _ groupIds: [String], describing: Set<String>, at coordinator: BrokerInfo, timeout: Duration
+    ) async -> BatchedGroupReads {
+        var reads = BatchedGroupReads()
+        let describe = groupIds.filter(describing.contains)
+        let connection: BrokerConnection
+        do throws(KafkaAdminError) {
+            connection = try await pool.connection(to: coordinator, timeout: timeout, operation: "OffsetFetch")
+        } catch {
+            reads.unread = groupIds
+            return reads
+        }
+        async let described = describe.isEmpty ? .success([]) : describeGroups(describe, on: connection, timeout: timeout)
+        let fetched = await fetchOffsets(groupIds, on: connection, timeout: timeout)
+        let descriptions = await described
+
+        var unread = Set<String>()
+        switch fetched {
+        case .failure:
+            unread.formUnion(groupIds)
+        case .success(let groups):
+            let answered = Dictionary(groups.map { ($0.groupId, $0) }, uniquingKeysWith: { first, _ in first })
+            for id in groupIds {
+                guard let group = answered[id] else { unread.insert(id); continue }
+                if group.errorCode == 0 {
+                    reads.committed[id] = group.offsets
+                } else if Self.finalErrorCodes.contains(group.errorCode) {
+                    reads.failures[id] = Self.error(group.errorCode, operation: "OffsetFetch(\(id))", broker: connection.address)
+                } else {
+                    unread.insert(id)
+                }
+            }
+        }
+        switch descriptions {
+        case .failure:
+            unread.formUnion(describe)
+        case .success(let groups):
+            let answered = Dictionary(groups.map { ($0.groupId, $0) }, uniquingKeysWith: { first, _ in first })
+            for id in describe {
+                guard let group = answered[id] else { unread.insert(id); continue }
+                if group.errorCode == 0 {
+                    reads.descriptions[id] = ConsumerGroupDescription(
+                        groupId: id, state: group.state, isSimple: group.protocolType.isEmpty,
+                        partitionAssignor: group.protocolData, coordinator: coordinator, members: group.members)
+                } else if Self.finalErrorCodes.contains(group.errorCode) {
+                    reads.describeFailures[id] = Self.error(
+                        group.errorCode, operation: "DescribeGroups(\(id))", broker: connection.address)
+                } else {
+                    unread.insert(id)
+                }
+            }
+        }
+        // A group left to librdkafka is read there in full: drop what this batch has of it.
+        for id in unread {
+            reads.committed[id] = nil
+            reads.failures[id] = nil
+            reads.descriptions[id] = nil
+            reads.describeFailures[id] = nil
+        }
+        reads.unread = groupIds.filter(unread.contains)
+        return reads
+    }
+
+    private func describeGroups(
+        _ groupIds: [String], on connection: BrokerConnection, timeout: Duration
+    ) async -> Result<[GroupProtocol.DescribedGroup], KafkaAdminError> {
+        await Result { () async throws(KafkaAdminError) in
+            var reader = try await connection.send(
+                .describeGroups, version: 5, body: GroupProtocol.encodeDescribeGroups(groupIds), timeout: timeout,
+                operation: "DescribeGroups")
+            return try Self.decoded("DescribeGroups", from: connection) { () throws(KafkaWireFormat.MalformedResponse) in
+                try GroupProtocol.decodeDescribeGroups(&reader)
+            }
+        }
+    }
+
+    private func fetchOffsets(
+        _ groupIds: [String], on connection: BrokerConnection, timeout: Duration
+    ) async -> Result<[GroupProtocol.FetchedGroup], KafkaAdminError> {
+        await Result { () async throws(KafkaAdminError) in
+            var reader = try await connection.send(
+                .offsetFetch, version: 8, body: GroupProtocol.encodeOffsetFetch(groups: groupIds), timeout: timeout,
+                operation: "OffsetFetch")
+            return try Self.decoded("OffsetFetch", from: connection) { () throws(KafkaWireFormat.MalformedResponse) in
+                try GroupProtocol.decodeOffsetFetch(&reader)
+            }
+        }
+    }
+
+    /// Runs a decoder; a malformed response closes the connection (its framing
+    /// can no longer be trusted) and becomes a ``KafkaAdminError``.
+    private static func decoded<T>(
+        _ operation: String, from connection: BrokerConnection,
+        _ decode: () throws(KafkaWireFormat.MalformedResponse) -> T
+    ) throws(KafkaAdminError) -> T {
+        do {
+            return try decode()
+        } catch {
+            connection.close()
+            throw KafkaAdminError(code: .badMessage, kind: .broker, message: error.description, operation: operation, brokers: connection.address)
+        }
+    }
+
+    static func error(_ code: Int16, operation: String, broker: String) -> KafkaAdminError {
+        let code = rd_kafka_resp_err_t(rawValue: Int32(code))
+        return KafkaAdminError(
+            code: .init(rawValue: code.rawValue), message: String(cString: rd_kafka_err2str(code)),
+            operation: operation, brokers: broker)
+    }
+}
+
+extension Result where Failure == KafkaAdminError {
+    /// `Result(catching:)` for an async body with a typed error.
+    init(_ body: () async throws(KafkaAdminError) -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}
