@@ -27,27 +27,23 @@ public struct BatchedGroupReads: Sendable {
 /// OffsetFetch per group and remembers only about ten coordinators; at
 /// thousands of groups those requests are most of a poll's cost, on both the
 /// exporter and the broker (docs/benchmarks.md). This reader speaks just these
-/// four requests itself, over plaintext connections it keeps open between
-/// polls. Anything it cannot settle it leaves in ``BatchedGroupReads/unread``
+/// requests itself, over plaintext connections kept open between polls
+/// (``BrokerConnectionPool``). Anything it cannot settle it leaves in ``BatchedGroupReads/unread``
 /// for librdkafka, which also owns TLS, SASL and retries, so the batched path
 /// can only make a poll cheaper, never change its answer.
 final class BatchedGroupReader: Sendable {
-    let clientId: String
     let coordinatorBatchSize: Int
     let groupBatchSize: Int
     /// Batches (a describe and an OffsetFetch each) in flight at once, over all coordinators.
     let batchesInFlight: Int
     private let pool: BrokerConnectionPool
 
-    init(clientId: String, coordinatorBatchSize: Int = 1000, groupBatchSize: Int = 250, batchesInFlight: Int = 4) {
-        self.clientId = clientId
+    init(pool: BrokerConnectionPool, coordinatorBatchSize: Int = 1000, groupBatchSize: Int = 250, batchesInFlight: Int = 4) {
+        self.pool = pool
         self.coordinatorBatchSize = max(1, coordinatorBatchSize)
         self.groupBatchSize = max(1, groupBatchSize)
         self.batchesInFlight = max(1, batchesInFlight)
-        self.pool = BrokerConnectionPool(clientId: clientId)
     }
-
-    deinit { pool.closeAllLater() }
 
     /// Errors that are the broker's final word about a group; any other error
     /// sends the group to librdkafka, which retries or reports it.
@@ -104,7 +100,8 @@ final class BatchedGroupReader: Sendable {
     ) async -> [String: BrokerInfo]? {
         for broker in brokers.sorted(by: { $0.id < $1.id }) {
             let operation = "FindCoordinator"
-            guard let connection = try? await pool.connection(to: broker, timeout: timeout(), operation: operation) else { continue }
+            guard let connection = try? await pool.connection(
+                to: broker, needs: GroupProtocol.versions, timeout: timeout(), operation: operation) else { continue }
             var coordinators: [String: BrokerInfo] = [:]
             do throws(KafkaAdminError) {
                 for start in stride(from: 0, to: groupIds.count, by: coordinatorBatchSize) {
@@ -137,7 +134,8 @@ final class BatchedGroupReader: Sendable {
         let describe = groupIds.filter(describing.contains)
         let connection: BrokerConnection
         do throws(KafkaAdminError) {
-            connection = try await pool.connection(to: coordinator, timeout: timeout, operation: "OffsetFetch")
+            connection = try await pool.connection(
+                to: coordinator, needs: GroupProtocol.versions, timeout: timeout, operation: "OffsetFetch")
         } catch {
             reads.unread = groupIds
             return reads
@@ -221,7 +219,7 @@ final class BatchedGroupReader: Sendable {
 
     /// Runs a decoder; a malformed response closes the connection (its framing
     /// can no longer be trusted) and becomes a ``KafkaAdminError``.
-    private static func decoded<T>(
+    static func decoded<T>(
         _ operation: String, from connection: BrokerConnection,
         _ decode: () throws(KafkaWireFormat.MalformedResponse) -> T
     ) throws(KafkaAdminError) -> T {

@@ -14,9 +14,11 @@ public import Logging
 public final class KafkaAdminClient: Sendable {
     let handle: RDKafkaHandle
     public let configuration: KafkaClientConfiguration
-    /// Reads many groups per request over its own plaintext connections; nil
-    /// when the connection needs TLS or SASL (librdkafka alone does those).
+    /// Read many groups, and many partitions' offsets, per request over their
+    /// own plaintext connections; nil when the connection needs TLS or SASL
+    /// (librdkafka alone does those).
     let batchedReader: BatchedGroupReader?
+    let batchedOffsets: BatchedOffsetReader?
 
     /// Creates the client. Nothing is sent until the first request.
     /// - Throws: ``KafkaAdminError`` with kind `.configuration` when librdkafka
@@ -28,10 +30,14 @@ public final class KafkaAdminClient: Sendable {
     ) throws(KafkaAdminError) {
         self.configuration = configuration
         self.handle = try RDKafkaHandle(configuration: configuration, logger: logger)
-        let securityProtocol = configuration.properties["security.protocol"]?.lowercased() ?? "plaintext"
-        self.batchedReader = securityProtocol == "plaintext"
-            ? BatchedGroupReader(clientId: configuration.properties["client.id"] ?? RDKafkaHandle.defaultClientId)
-            : nil
+        if configuration.properties["security.protocol"]?.lowercased() ?? "plaintext" == "plaintext" {
+            let pool = BrokerConnectionPool(clientId: configuration.properties["client.id"] ?? RDKafkaHandle.defaultClientId)
+            batchedReader = BatchedGroupReader(pool: pool)
+            batchedOffsets = BatchedOffsetReader(pool: pool)
+        } else {
+            batchedReader = nil
+            batchedOffsets = nil
+        }
     }
 
     /// The version of the librdkafka loaded at run time, e.g. "2.8.0".
@@ -184,7 +190,7 @@ public final class KafkaAdminClient: Sendable {
 
     /// Whether ``readGroupsBatched(_:describing:brokers:timeout:)`` can batch
     /// at all: only over plaintext connections (TLS and SASL are librdkafka's).
-    public var batchesGroupReads: Bool { batchedReader != nil }
+    public var batchesReads: Bool { batchedReader != nil }
 
     /// Describes (the groups in `describing`) and fetches the committed offsets
     /// of many groups with a few batched requests: FindCoordinator v4 through
@@ -240,6 +246,22 @@ public final class KafkaAdminClient: Sendable {
     }
 
     // MARK: - Partition offsets
+
+    /// Earliest or latest offsets of any number of partitions with one
+    /// ListOffsets (v6) per partition leader of `metadata`. Partitions it cannot
+    /// settle (and all of them over TLS or SASL, or with brokers too old) come
+    /// back in ``BatchedOffsets/unread``, for ``listOffsets(_:spec:timeout:)``.
+    /// Never throws: every failure becomes an unread partition.
+    public func listOffsetsBatched(
+        _ partitions: some Collection<TopicPartition>, spec: OffsetSpec, metadata: ClusterMetadata, timeout: Duration? = nil
+    ) async -> BatchedOffsets {
+        guard let batchedOffsets else {
+            var result = BatchedOffsets()
+            result.unread = Array(partitions)
+            return result
+        }
+        return await batchedOffsets.read(partitions, spec: spec, metadata: metadata, timeout: bound(timeout))
+    }
 
     /// Earliest or latest offsets of many partitions in one ListOffsets call
     /// (librdkafka sends one request per partition leader).

@@ -59,7 +59,7 @@ enum ConfigurationDump {
             ("client-properties", mapping(properties)),
             ("labels", mapping(cluster.labels.sorted { $0.key < $1.key }.map { ($0.key, scalar($0.value)) })),
             ("time-lag", scalar(cluster.timeLag.rawValue)),
-            ("group-reads", scalar(cluster.groupReads.rawValue)),
+            ("reads", scalar(cluster.reads.rawValue)),
         ])
     }
 

@@ -118,11 +118,11 @@ extension ClusterConfiguration {
             }
             timeLag = value
         }
-        if let mode = try reader.string("group-reads") {
-            guard let value = GroupReadMode(rawValue: mode) else {
-                throw ConfigurationError(key: "\(path).group-reads", "must be batched or one-by-one, got '\(mode)'")
+        if let mode = try reader.string("reads") {
+            guard let value = ReadMode(rawValue: mode) else {
+                throw ConfigurationError(key: "\(path).reads", "must be batched or librdkafka, got '\(mode)'")
             }
-            groupReads = value
+            reads = value
         }
         for name in labels.keys.sorted() {
             guard Self.isValidLabelName(name) else {

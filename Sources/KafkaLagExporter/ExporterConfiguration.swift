@@ -60,16 +60,18 @@ struct ClusterConfiguration: Sendable, Hashable {
     var labels: [String: String] = [:]
     /// How lag in seconds is computed.
     var timeLag: TimeLagMode = .interpolated
-    /// How consumer groups are read.
-    var groupReads: GroupReadMode = .batched
+    /// Which requests read groups and offsets.
+    var reads: ReadMode = .batched
 
-    enum GroupReadMode: String, Sendable, Hashable, CaseIterable {
+    enum ReadMode: String, Sendable, Hashable, CaseIterable {
         /// A few requests for all groups (FindCoordinator v4, DescribeGroups and
-        /// OffsetFetch v8 per batch of groups) over plaintext connections to
-        /// brokers of Kafka 3.0 or newer; one by one for the rest.
+        /// OffsetFetch v8 per batch of groups) and one ListOffsets per leader,
+        /// over plaintext connections to brokers of Kafka 3.0 or newer;
+        /// librdkafka for the rest.
         case batched
-        /// Three requests per group through librdkafka, as before Kafka 3.0.
-        case oneByOne = "one-by-one"
+        /// Everything through librdkafka's admin API: three requests per group,
+        /// ListOffsets in chunks of 1,000 partitions.
+        case librdkafka
     }
 
     enum TimeLagMode: String, Sendable, Hashable, CaseIterable {

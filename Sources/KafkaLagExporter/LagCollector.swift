@@ -23,10 +23,12 @@ struct LagCollector: Sendable {
     var groupConcurrency = 8
     /// Partitions per ListOffsets call.
     var listOffsetsChunkSize = 1000
-    /// Whether to read groups with batched requests where the admin client can
-    /// (``KafkaAdminClient/readGroupsBatched(_:describing:brokers:timeout:)``);
-    /// off: one describe and one OffsetFetch per group through librdkafka.
-    var batchesGroupReads = true
+    /// Whether to read groups and log offsets with batched requests where the
+    /// admin client can (``KafkaAdminClient/readGroupsBatched(_:describing:brokers:timeout:)``,
+    /// ``KafkaAdminClient/listOffsetsBatched(_:spec:metadata:timeout:)``);
+    /// off: everything through librdkafka (one describe and one OffsetFetch per
+    /// group, ListOffsets in chunks).
+    var batchesReads = true
     /// Set for `time-lag: exact`: reads the oldest unconsumed record's timestamp.
     var timestampReader: RecordTimestampReader?
     /// Upper bound for record reads per collection (exact time lag).
@@ -84,8 +86,8 @@ struct LagCollector: Sendable {
             // nil (all of them) when the groups report no partition beyond the owned ones.
             gaugePartitions = owned.count == partitions.count ? nil : owned
         }
-        async let earliest = logOffsets(partitions, spec: .earliest, deadline: deadline)
-        async let latest = logOffsets(partitions, spec: .latest, deadline: deadline)
+        async let earliest = logOffsets(partitions, spec: .earliest, metadata: metadata, deadline: deadline)
+        async let latest = logOffsets(partitions, spec: .latest, metadata: metadata, deadline: deadline)
         let start: PartitionOffsetsResult
         let end: PartitionOffsetsResult
         do {
@@ -111,14 +113,22 @@ struct LagCollector: Sendable {
         return Outcome(snapshot: snapshot, groupFailures: reads.failures, describeFailures: reads.describeFailures)
     }
 
-    /// ListOffsets in chunks of `listOffsetsChunkSize` partitions: librdkafka
-    /// matches each answer against the request list linearly, so one call for
-    /// 10,000 partitions costs quadratic time (docs/benchmarks.md).
+    /// Log offsets of `partitions`: batched first (one ListOffsets per leader,
+    /// when batching is on and possible), then through librdkafka for the
+    /// partitions left, in chunks of `listOffsetsChunkSize`: librdkafka matches
+    /// each answer against the request list linearly, so one call for 10,000
+    /// partitions costs quadratic time (docs/benchmarks.md).
     private func logOffsets(
-        _ partitions: Set<TopicPartition>, spec: OffsetSpec, deadline: Deadline
+        _ partitions: Set<TopicPartition>, spec: OffsetSpec, metadata: ClusterMetadata, deadline: Deadline
     ) async throws(KafkaAdminError) -> PartitionOffsetsResult {
-        let sorted = partitions.sorted()
         var result = PartitionOffsetsResult()
+        var left = Array(partitions)
+        if batchesReads {
+            let batched = await client.listOffsetsBatched(partitions, spec: spec, metadata: metadata, timeout: deadline.remaining)
+            result.offsets = batched.offsets
+            left = batched.unread
+        }
+        let sorted = left.sorted()
         for start in stride(from: 0, to: sorted.count, by: listOffsetsChunkSize) {
             let chunk = sorted[start..<min(start + listOffsetsChunkSize, sorted.count)]
             let answer = try await client.listOffsets(chunk, spec: spec, timeout: deadline.remaining)
@@ -182,7 +192,7 @@ struct LagCollector: Sendable {
     private func readGroups(
         _ groupIds: [String], describing: Set<String>, brokers: [BrokerInfo], deadline: Deadline
     ) async -> GroupReads {
-        guard batchesGroupReads else { return await readGroupsOneByOne(groupIds, describing: describing, deadline: deadline) }
+        guard batchesReads else { return await readGroupsOneByOne(groupIds, describing: describing, deadline: deadline) }
         let batched = await client.readGroupsBatched(
             groupIds, describing: describing, brokers: brokers, timeout: deadline.remaining)
         var reads = await readGroupsOneByOne(batched.unread, describing: describing, deadline: deadline)

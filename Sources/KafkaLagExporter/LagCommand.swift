@@ -128,7 +128,7 @@ struct LagCommand: AsyncParsableCommand {
             collector = LagCollector(
                 client: client, cluster: target.name,
                 groupFilter: try target.groupFilter(), topicFilter: try target.topicFilter())
-            collector.batchesGroupReads = target.groupReads == .batched
+            collector.batchesReads = target.reads == .batched
             // Lag in seconds only appears with a history (--samples, --watch).
             if target.timeLag == .exact, samples > 1 || watch {
                 collector.timestampReader = try RecordTimestampReader(

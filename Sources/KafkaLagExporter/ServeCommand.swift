@@ -193,7 +193,7 @@ struct ServeCommand: AsyncParsableCommand {
                     groupFilter: try cluster.groupFilter(), topicFilter: try cluster.topicFilter())
                 collector.shard = shard
                 collector.readsPartitionGauges = true
-                collector.batchesGroupReads = cluster.groupReads == .batched
+                collector.batchesReads = cluster.reads == .batched
                 if cluster.timeLag == .exact {
                     collector.timestampReader = try RecordTimestampReader(
                         configuration: client.configuration, groupId: configuration.clientGroupId, logger: rdkafkaLogger)

@@ -32,7 +32,7 @@ struct BatchedGroupReaderTests {
         let brokers = try await admin.metadata().brokers
 
         // Three groups per batch and four per FindCoordinator: several requests of each kind.
-        let reader = BatchedGroupReader(clientId: "batched-test", coordinatorBatchSize: 4, groupBatchSize: 3, batchesInFlight: 2)
+        let reader = BatchedGroupReader(pool: BrokerConnectionPool(clientId: "batched-test"), coordinatorBatchSize: 4, groupBatchSize: 3, batchesInFlight: 2)
         let reads = await reader.read(groups, describing: Set(groups), brokers: brokers, timeout: .seconds(10))
         #expect(reads.unread.isEmpty)
         #expect(reads.failures.isEmpty)
@@ -50,7 +50,7 @@ struct BatchedGroupReaderTests {
 
         // The client's entry point: the same offsets; nothing described when nothing is asked for.
         let viaClient = await admin.readGroupsBatched(groups, describing: [], brokers: brokers)
-        #expect(admin.batchesGroupReads)
+        #expect(admin.batchesReads)
         #expect(viaClient.committed == expected)
         #expect(viaClient.descriptions.isEmpty)
         #expect(viaClient.unread.isEmpty)
@@ -91,7 +91,7 @@ struct BatchedGroupReaderTests {
         let group = uniqueName("stalled")
         try await admin.alterCommittedOffsets(group: group, offsets: [TopicPartition(topic, 0): 0])
         let brokers = try await admin.metadata().brokers
-        let reader = BatchedGroupReader(clientId: "batched-test")
+        let reader = BatchedGroupReader(pool: BrokerConnectionPool(clientId: "batched-test"))
         #expect(await reader.read([group], describing: [], brokers: brokers, timeout: .seconds(5)).committed == [group: [TopicPartition(topic, 0): 0]])
 
         // The open connection stops answering: the read ends at its timeout with the group unread.
@@ -110,7 +110,7 @@ struct BatchedGroupReaderTests {
 
     @Test func anUnreachableBrokerLeavesEveryGroupUnread() async throws {
         let port = try TestBroker.freeLoopbackPort()  // nothing listens there
-        let reader = BatchedGroupReader(clientId: "batched-test")
+        let reader = BatchedGroupReader(pool: BrokerConnectionPool(clientId: "batched-test"))
         let reads = await reader.read(
             ["alpha", "beta"], describing: ["alpha"], brokers: [BrokerInfo(id: 1, host: "127.0.0.1", port: Int32(port))],
             timeout: .seconds(2))
@@ -121,8 +121,9 @@ struct BatchedGroupReaderTests {
     @Test func overTLSGroupsAreLeftToLibrdkafka() async throws {
         let admin = try KafkaAdminClient(configuration: .init(
             bootstrapServers: "127.0.0.1:1", properties: ["security.protocol": "SSL"]))
-        #expect(!admin.batchesGroupReads)
+        #expect(!admin.batchesReads)
         let reads = await admin.readGroupsBatched(["alpha", "beta"], describing: [], brokers: [])
         #expect(reads.unread == ["alpha", "beta"])
     }
 }
+

@@ -143,11 +143,11 @@ import Testing
     }
 
     @Test func batchedReadsNeedKafka3Versions() {
-        #expect(GroupProtocol.supportsBatchedReads(maxVersions: [9: 9, 10: 6, 15: 5]))
-        #expect(GroupProtocol.supportsBatchedReads(maxVersions: [9: 8, 10: 4, 15: 5]))
-        #expect(!GroupProtocol.supportsBatchedReads(maxVersions: [9: 7, 10: 4, 15: 5]))  // Kafka 2.8
-        #expect(!GroupProtocol.supportsBatchedReads(maxVersions: [9: 8, 10: 3, 15: 5]))
-        #expect(!GroupProtocol.supportsBatchedReads(maxVersions: [9: 8, 10: 4]))
+        #expect(KafkaWireFormat.supports(GroupProtocol.versions, maxVersions: [9: 9, 10: 6, 15: 5]))
+        #expect(KafkaWireFormat.supports(GroupProtocol.versions, maxVersions: [9: 8, 10: 4, 15: 5]))
+        #expect(!KafkaWireFormat.supports(GroupProtocol.versions, maxVersions: [9: 7, 10: 4, 15: 5]))  // Kafka 2.8
+        #expect(!KafkaWireFormat.supports(GroupProtocol.versions, maxVersions: [9: 8, 10: 3, 15: 5]))
+        #expect(!KafkaWireFormat.supports(GroupProtocol.versions, maxVersions: [9: 8, 10: 4]))
     }
 
     /// OffsetFetch v8: "billing" with two committed partitions, one without a

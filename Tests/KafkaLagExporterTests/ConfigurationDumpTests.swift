@@ -69,7 +69,7 @@ struct ConfigurationDumpTests {
               labels:
                 env: prod
               time-lag: interpolated
-              group-reads: batched
+              reads: batched
 
             """)
         for secret in ["s3cret-from-env", "literal-key-password", "oauth-secret", "jaas-secret-value"] {

@@ -83,8 +83,8 @@ struct HostileConfigurationTests {
         "secret-unknown-reference.yaml": .error(key: "clusters[0].client-properties.sasl.password", message: "unknown reference"),
         "tab-indentation.yaml": .error(key: "FILE", message: "not valid YAML"),
         "empty-key.yaml": .error(key: "configuration", message: "keys must be non-empty strings"),
-        "group-reads-invalid.yaml": .error(key: "clusters[0].group-reads", message: "must be batched or one-by-one"),
         "tags.yaml": .valid,
+        "reads-invalid.yaml": .error(key: "clusters[0].reads", message: "must be batched or librdkafka"),
         "time-lag-invalid.yaml": .error(key: "clusters[0].time-lag", message: "must be interpolated or exact"),
         "tiny-duration.yaml": .error(key: "poll-interval", message: "must be a positive duration"),
         "unbalanced-brackets.yaml": .error(key: "FILE", message: "not valid YAML"),
@@ -219,7 +219,7 @@ enum HostileYAML {
         "port", "poll-interval", "kafka-client-timeout", "client-group-id", "lookup-table-size", "max-failed-polls",
         "status-window", "metric-allowlist", "metric-whitelist", "log-level", "log-format", "clusters", "name",
         "bootstrap-brokers", "bootstrap-servers", "group-allowlist", "group-denylist", "topic-allowlist", "topic-denylist",
-        "client-properties", "consumer-properties", "admin-client-properties", "labels", "time-lag", "group-reads", "shard",
+        "client-properties", "consumer-properties", "admin-client-properties", "labels", "time-lag", "reads", "shard",
         "sasl.password", "env", "cluster_name", "__name__", "unknown-key", "pört",
     ]
 

@@ -20,6 +20,9 @@ package final class BrokerConnection: Sendable {
         self.channel = channel
     }
 
+    /// The one owner of the socket: closing an already closed channel is a no-op.
+    deinit { channel.close(promise: nil) }
+
     /// Largest response frame accepted (an OffsetFetch for a batch of groups with
     /// many partitions each is a few MiB at most).
     static let maximumFrameSize = 64 << 20
@@ -54,7 +57,7 @@ package final class BrokerConnection: Sendable {
 
     /// Sends one request and returns its response body (after the response header).
     package func send(
-        _ key: GroupProtocol.ApiKey, version: Int16, body: ByteBuffer, timeout: Duration, operation: String
+        _ key: KafkaWireFormat.ApiKey, version: Int16, body: ByteBuffer, timeout: Duration, operation: String
     ) async throws(KafkaAdminError) -> WireReader {
         let response = channel.eventLoop.makePromise(of: ByteBuffer.self)
         let request = KafkaRequestHandler.Request(
@@ -109,7 +112,7 @@ final class KafkaRequestHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     struct Request: Sendable {
-        var key: GroupProtocol.ApiKey
+        var key: KafkaWireFormat.ApiKey
         var version: Int16
         var body: ByteBuffer
         var timeout: TimeAmount
@@ -149,7 +152,7 @@ final class KafkaRequestHandler: ChannelDuplexHandler {
         let request = unwrapOutboundIn(data)
         let correlationId = nextCorrelationId
         nextCorrelationId = nextCorrelationId == .max ? 1 : nextCorrelationId + 1
-        let flexible = GroupProtocol.isFlexible(request.key, version: request.version)
+        let flexible = request.key.isFlexible(version: request.version)
 
         var frame = context.channel.allocator.buffer(capacity: 16 + clientId.utf8.count + request.body.readableBytes)
         frame.writeInteger(Int32(0))  // size, set below

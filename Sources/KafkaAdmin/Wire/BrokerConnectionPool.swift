@@ -1,58 +1,69 @@
 import NIOCore
 
-/// The connections of a ``BatchedGroupReader``: one per broker address, kept
-/// open between polls, each checked once with ApiVersions for the request
-/// versions the batched reads send.
+/// The connections of the batched reads (``BatchedGroupReader``,
+/// ``BatchedOffsetReader``): one per broker address, kept open between polls
+/// and closed with the pool (each ``BrokerConnection`` closes its socket when
+/// it goes away).
+/// Each new connection first asks ApiVersions; a request is only sent to a
+/// broker that answers its version.
 actor BrokerConnectionPool {
     private let clientId: String
     private var open: [String: BrokerConnection] = [:]
-    private var connecting: [String: Task<Result<BrokerConnection, KafkaAdminError>, Never>] = [:]
-    /// Brokers whose ApiVersions lacked a needed version: never asked again by
-    /// this client (their groups go to librdkafka).
-    private var tooOld: Set<String> = []
+    /// Highest version per API key, from each broker's ApiVersions answer.
+    private var maxVersions: [String: [Int16: Int16]] = [:]
+    private var connecting: [String: Task<Result<(BrokerConnection, [Int16: Int16]), KafkaAdminError>, Never>] = [:]
 
     init(clientId: String) { self.clientId = clientId }
 
-    func connection(to broker: BrokerInfo, timeout: Duration, operation: String) async throws(KafkaAdminError) -> BrokerConnection {
+    /// An open connection to `broker` that answers every request of `needs` at
+    /// (at least) its version.
+    /// - Throws: a connectivity error, or `UNSUPPORTED_VERSION` for an older broker.
+    func connection(
+        to broker: BrokerInfo, needs: [KafkaWireFormat.ApiKey: Int16], timeout: Duration, operation: String
+    ) async throws(KafkaAdminError) -> BrokerConnection {
         let address = "\(broker.host):\(broker.port)"
+        let connection = try await openConnection(to: broker, address: address, timeout: timeout, operation: operation)
+        guard KafkaWireFormat.supports(needs, maxVersions: maxVersions[address] ?? [:]) else {
+            throw KafkaAdminError(
+                code: .unsupportedVersion, kind: .broker,
+                message: "the broker does not answer "
+                    + needs.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key) v\($0.value)" }.joined(separator: ", "),
+                operation: operation, brokers: address)
+        }
+        return connection
+    }
+
+    private func openConnection(
+        to broker: BrokerInfo, address: String, timeout: Duration, operation: String
+    ) async throws(KafkaAdminError) -> BrokerConnection {
         if let connection = open[address] {
             if connection.isActive { return connection }
             open[address] = nil
         }
-        guard !tooOld.contains(address) else { throw Self.unsupported(address: address, operation: operation) }
-        let task: Task<Result<BrokerConnection, KafkaAdminError>, Never>
+        let task: Task<Result<(BrokerConnection, [Int16: Int16]), KafkaAdminError>, Never>
         if let inProgress = connecting[address] {
             task = inProgress
         } else {
             let clientId = clientId
-            task = Task { await Self.openChecked(broker, clientId: clientId, timeout: timeout, operation: operation) }
+            task = Task { await Self.openAsking(broker, clientId: clientId, timeout: timeout, operation: operation) }
             connecting[address] = task
         }
         let result = await task.value
         connecting[address] = nil
         switch result {
-        case .success(let connection):
+        case .success(let (connection, versions)):
             open[address] = connection
+            maxVersions[address] = versions
             return connection
         case .failure(let error):
-            if error.code == .unsupportedVersion { tooOld.insert(address) }
             throw error
         }
     }
 
-    func closeAll() {
-        for connection in open.values { connection.close() }
-        open.removeAll()
-    }
-
-    nonisolated func closeAllLater() {
-        Task { await self.closeAll() }
-    }
-
-    /// Connects and checks with ApiVersions v0 that the broker answers the batched requests' versions.
-    private static func openChecked(
+    /// Connects and asks ApiVersions (v0: every broker answers it).
+    private static func openAsking(
         _ broker: BrokerInfo, clientId: String, timeout: Duration, operation: String
-    ) async -> Result<BrokerConnection, KafkaAdminError> {
+    ) async -> Result<(BrokerConnection, [Int16: Int16]), KafkaAdminError> {
         let deadline = ContinuousClock.now + timeout
         let connection: BrokerConnection
         do {
@@ -66,22 +77,17 @@ actor BrokerConnectionPool {
                 .apiVersions, version: 0, body: ByteBuffer(), timeout: max(.milliseconds(1), deadline - .now), operation: "ApiVersions")
             let answer: (errorCode: Int16, maxVersions: [Int16: Int16])
             do {
-                answer = try GroupProtocol.decodeApiVersions(&reader)
+                answer = try KafkaWireFormat.decodeApiVersions(&reader)
             } catch {
                 throw KafkaAdminError(code: .badMessage, kind: .broker, message: error.description, operation: "ApiVersions", brokers: connection.address)
             }
-            guard answer.errorCode == 0, GroupProtocol.supportsBatchedReads(maxVersions: answer.maxVersions) else { throw unsupported(address: connection.address, operation: operation) }
-            return .success(connection)
+            guard answer.errorCode == 0 else {
+                throw BatchedGroupReader.error(answer.errorCode, operation: "ApiVersions", broker: connection.address)
+            }
+            return .success((connection, answer.maxVersions))
         } catch {
             connection.close()
             return .failure(error)
         }
-    }
-
-    private static func unsupported(address: String, operation: String) -> KafkaAdminError {
-        KafkaAdminError(
-            code: .unsupportedVersion, kind: .broker,
-            message: "the broker does not answer FindCoordinator v4, DescribeGroups v5 and OffsetFetch v8",
-            operation: operation, brokers: address)
     }
 }

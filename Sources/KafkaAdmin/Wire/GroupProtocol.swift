@@ -2,54 +2,17 @@ import LagCore
 import NIOCore
 
 /// The Kafka requests of a batched group read, encoded and decoded by hand:
-/// ApiVersions v0, FindCoordinator v4 (many keys), DescribeGroups v5 and
-/// OffsetFetch v8 (many groups), plus the consumer protocol's member
-/// assignment. Field layouts follow the Kafka protocol guide's message schemas.
+/// FindCoordinator v4 (many keys), DescribeGroups v5 and OffsetFetch v8 (many
+/// groups), plus the consumer protocol's member assignment. Field layouts
+/// follow the Kafka protocol guide's message schemas.
 package enum GroupProtocol {
-    package enum ApiKey: Int16, Sendable {
-        case offsetFetch = 9
-        case findCoordinator = 10
-        case describeGroups = 15
-        case apiVersions = 18
-    }
-
-    /// The versions a batched read sends; a broker that cannot answer them gets
+    /// The versions a batched group read sends; a broker that cannot answer them gets
     /// librdkafka's one-group-per-request path instead.
-    package static let versions: [ApiKey: Int16] = [
+    package static let versions: [KafkaWireFormat.ApiKey: Int16] = [
         .findCoordinator: 4,  // KIP-699: many coordinator keys per request (Kafka 3.0)
         .describeGroups: 5,
         .offsetFetch: 8,  // KIP-709: many groups per request (Kafka 3.0)
     ]
-
-    /// Whether a broker's ApiVersions answer (highest version per API key) covers ``versions``.
-    package static func supportsBatchedReads(maxVersions: [Int16: Int16]) -> Bool {
-        versions.allSatisfy { key, version in (maxVersions[key.rawValue] ?? -1) >= version }
-    }
-
-    /// Whether requests (header v2) and responses (header v1) of this call carry tagged fields.
-    package static func isFlexible(_ key: ApiKey, version: Int16) -> Bool {
-        switch key {
-        case .offsetFetch: version >= 6
-        case .findCoordinator: version >= 3
-        case .describeGroups: version >= 5
-        // ApiVersions answers with header v0 whatever the version (KIP-511).
-        case .apiVersions: false
-        }
-    }
-
-    // MARK: ApiVersions v0
-
-    /// Highest version per API key the broker supports (keys it does not know are absent).
-    package static func decodeApiVersions(_ reader: inout WireReader) throws(KafkaWireFormat.MalformedResponse) -> (errorCode: Int16, maxVersions: [Int16: Int16]) {
-        let errorCode = try reader.int16()
-        var maxVersions: [Int16: Int16] = [:]
-        for _ in 0..<(try reader.arrayCount()) {
-            let key = try reader.int16()
-            _ = try reader.int16()
-            maxVersions[key] = try reader.int16()
-        }
-        return (errorCode, maxVersions)
-    }
 
     // MARK: FindCoordinator v4
 

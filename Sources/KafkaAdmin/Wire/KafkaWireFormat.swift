@@ -12,6 +12,56 @@ package enum KafkaWireFormat {
         package var reason: String
         package var description: String { "malformed response: \(reason)" }
     }
+
+    /// The requests this client sends itself.
+    package enum ApiKey: Int16, Sendable, CustomStringConvertible {
+        case listOffsets = 2
+        case offsetFetch = 9
+        case findCoordinator = 10
+        case describeGroups = 15
+        case apiVersions = 18
+
+        package var description: String {
+            switch self {
+            case .listOffsets: "ListOffsets"
+            case .offsetFetch: "OffsetFetch"
+            case .findCoordinator: "FindCoordinator"
+            case .describeGroups: "DescribeGroups"
+            case .apiVersions: "ApiVersions"
+            }
+        }
+
+        /// Whether requests (header v2) and responses (header v1) of this version carry tagged fields.
+        package func isFlexible(version: Int16) -> Bool {
+            switch self {
+            case .listOffsets: version >= 6
+            case .offsetFetch: version >= 6
+            case .findCoordinator: version >= 3
+            case .describeGroups: version >= 5
+            // ApiVersions answers with header v0 whatever the version (KIP-511).
+            case .apiVersions: false
+            }
+        }
+    }
+
+    /// Whether a broker's ApiVersions answer (highest version per API key) covers `needs`.
+    package static func supports(_ needs: [ApiKey: Int16], maxVersions: [Int16: Int16]) -> Bool {
+        needs.allSatisfy { key, version in (maxVersions[key.rawValue] ?? -1) >= version }
+    }
+
+    /// ApiVersions v0: the highest version per API key the broker supports.
+    package static func decodeApiVersions(
+        _ reader: inout WireReader
+    ) throws(MalformedResponse) -> (errorCode: Int16, maxVersions: [Int16: Int16]) {
+        let errorCode = try reader.int16()
+        var maxVersions: [Int16: Int16] = [:]
+        for _ in 0..<(try reader.arrayCount()) {
+            let key = try reader.int16()
+            _ = try reader.int16()
+            maxVersions[key] = try reader.int16()
+        }
+        return (errorCode, maxVersions)
+    }
 }
 
 extension ByteBuffer {
