@@ -62,10 +62,18 @@ struct LagCollector: Sendable {
         let groupIds = listings.map(\.groupId).filter { groupFilter.includes($0) && shard.owns(group: $0) }.sorted()
         let listedStates = Dictionary(listings.map { ($0.groupId, $0.state) }, uniquingKeysWith: { first, _ in first })
 
+        let topicPartitions = metadata.partitionsByTopic
+        // Partition gauges cover partitions known before any group is read: their
+        // log-start offsets are read while the groups are. Log-end offsets are
+        // read after the committed offsets, so a commit can never look ahead of
+        // the log end it is compared with.
+        let owned = readsPartitionGauges
+            ? ClusterSnapshot.partitionGauges(of: topicPartitions, topicFilter: topicFilter, shard: shard) : []
+        async let ownedStart = logOffsets(owned, spec: .earliest, metadata: metadata, deadline: deadline)
+
         // A group listed as Empty or Dead has no members by definition: only the others need a describe.
         let describe = Set(listings.lazy.filter { !Self.memberlessStates.contains($0.state) }.map(\.groupId))
         let reads = await readGroups(groupIds, describing: describe, brokers: metadata.brokers, deadline: deadline)
-        let topicPartitions = metadata.partitionsByTopic
         let groups = groupIds.compactMap { id -> ConsumerGroupSnapshot? in
             guard let offsets = reads.committed[id] else { return nil }
             let description = reads.descriptions[id]
@@ -81,23 +89,16 @@ struct LagCollector: Sendable {
         var partitions = ClusterSnapshot.partitionsOfInterest(groups)
         var gaugePartitions: Set<TopicPartition>?
         if readsPartitionGauges {
-            let owned = ClusterSnapshot.partitionGauges(of: topicPartitions, topicFilter: topicFilter, shard: shard)
             partitions.formUnion(owned)
             // nil (all of them) when the groups report no partition beyond the owned ones.
             gaugePartitions = owned.count == partitions.count ? nil : owned
         }
-        async let earliest = logOffsets(partitions, spec: .earliest, metadata: metadata, deadline: deadline)
+        async let otherStart = logOffsets(partitions.subtracting(owned), spec: .earliest, metadata: metadata, deadline: deadline)
         async let latest = logOffsets(partitions, spec: .latest, metadata: metadata, deadline: deadline)
-        let start: PartitionOffsetsResult
-        let end: PartitionOffsetsResult
-        do {
-            (start, end) = try await (earliest, latest)
-        } catch let error as KafkaAdminError {
-            throw error
-        } catch {
-            // `async let` erases the typed error; the calls only throw KafkaAdminError.
-            throw KafkaAdminError(code: .noError, kind: .broker, message: "\(error)", operation: "ListOffsets", brokers: "")
-        }
+        var start = try await ownedStart.get()
+        let others = try await otherStart.get()
+        let end = try await latest.get()
+        start.offsets.merge(others.offsets) { _, new in new }
         var offsets: [TopicPartition: PartitionOffsets] = [:]
         offsets.reserveCapacity(partitions.count)
         for partition in partitions {
@@ -118,10 +119,12 @@ struct LagCollector: Sendable {
     /// partitions left, in chunks of `listOffsetsChunkSize`: librdkafka matches
     /// each answer against the request list linearly, so one call for 10,000
     /// partitions costs quadratic time (docs/benchmarks.md).
+    /// (A Result, not a typed throw: `async let` would erase the error type.)
     private func logOffsets(
         _ partitions: Set<TopicPartition>, spec: OffsetSpec, metadata: ClusterMetadata, deadline: Deadline
-    ) async throws(KafkaAdminError) -> PartitionOffsetsResult {
+    ) async -> Result<PartitionOffsetsResult, KafkaAdminError> {
         var result = PartitionOffsetsResult()
+        guard !partitions.isEmpty else { return .success(result) }
         var left = Array(partitions)
         if batchesReads {
             let batched = await client.listOffsetsBatched(partitions, spec: spec, metadata: metadata, timeout: deadline.remaining)
@@ -131,11 +134,15 @@ struct LagCollector: Sendable {
         let sorted = left.sorted()
         for start in stride(from: 0, to: sorted.count, by: listOffsetsChunkSize) {
             let chunk = sorted[start..<min(start + listOffsetsChunkSize, sorted.count)]
-            let answer = try await client.listOffsets(chunk, spec: spec, timeout: deadline.remaining)
-            result.offsets.merge(answer.offsets) { _, new in new }
-            result.failures.merge(answer.failures) { _, new in new }
+            do throws(KafkaAdminError) {
+                let answer = try await client.listOffsets(chunk, spec: spec, timeout: deadline.remaining)
+                result.offsets.merge(answer.offsets) { _, new in new }
+                result.failures.merge(answer.failures) { _, new in new }
+            } catch {
+                return .failure(error)
+            }
         }
-        return result
+        return .success(result)
     }
 
     /// Exact time lag: the timestamp of the record at each lagging group's
