@@ -77,7 +77,8 @@ public struct LagHistory: Sendable {
         nextTables.reserveCapacity(snapshot.partitionOffsets.count)
         var recreated = Set<TopicPartition>()
         for (partition, offsets) in snapshot.partitionOffsets {
-            var table = tables[partition] ?? LookupTable(limit: lookupTableSize)
+            // Moved out, not copied: the table's points are updated in place.
+            var table = tables.removeValue(forKey: partition) ?? LookupTable(limit: lookupTableSize)
             if let logEnd = offsets.logEnd, table.add(.init(offset: logEnd, time: now)) == .reset {
                 recreated.insert(partition)
             }
@@ -95,7 +96,8 @@ public struct LagHistory: Sendable {
 
         for group in snapshot.groups {
             let hasMembers = !group.members.isEmpty || !["Empty", "Dead"].contains(group.state)
-            let previousWindows = windows[group.id] ?? [:]
+            // Moved out of `windows`, so each window below is unique and its samples are updated in place.
+            var previousWindows = windows.removeValue(forKey: group.id) ?? [:]
             var groupWindows: [TopicPartition: PartitionWindow] = [:]
             groupWindows.reserveCapacity(group.committedOffsets.count)
             var worst = LagStatus.ok
@@ -108,7 +110,7 @@ public struct LagHistory: Sendable {
                 guard let committed = group.committedOffsets[partition] else { continue }
                 let logEnd = snapshot.partitionOffsets[partition]?.logEnd
                 let isRecreated = !recreated.isEmpty && recreated.contains(partition)
-                var window = (isRecreated ? nil : previousWindows[partition]) ?? PartitionWindow(capacity: windowSize)
+                var window = (isRecreated ? nil : previousWindows.removeValue(forKey: partition)) ?? PartitionWindow(capacity: windowSize)
                 window.append(.init(time: now, committed: committed, logEnd: logEnd))
                 groupWindows[partition] = window
 
