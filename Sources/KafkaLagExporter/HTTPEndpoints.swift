@@ -32,23 +32,89 @@ struct HTTPEndpoints: Sendable {
         router.get("/readyz") { _, _ in readiness() }
         if let basicAuth { router.add(middleware: BasicAuthMiddleware(verifier: basicAuth)) }
         router.get("/metrics") { request, _ in metrics(request) }
+        // Explicit, so that HEAD sends GET's headers: no Content-Length (the
+        // generated HEAD would claim 0) and nothing rendered.
+        router.head("/metrics") { request, _ in metricsHead(request) }
         router.get("/") { _, _ in index() }
         return router
     }
 
+    /// The exposition, streamed: rendered a chunk at a time
+    /// (``MetricsExposition/Renderer``), each chunk written, or gzipped by a
+    /// streaming compressor, before the next one is rendered. A scrape thus
+    /// holds one chunk of text and the compressor's window, never the page;
+    /// the body goes out with chunked transfer encoding, without a length.
+    ///
+    /// The clusters are read from the store once, here, so the page is one
+    /// consistent set of snapshots however long it takes to send. Rendering
+    /// runs in the response's task on the cooperative pool (never on an event
+    /// loop) and yields after every chunk, so a big page does not hold a
+    /// thread for its whole render.
     func metrics(_ request: Request) -> Response {
-        let process = ProcessMetrics(
+        let clusters = store.clusters
+        let process = processMetrics()
+        let families = families
+        let gzip = Self.acceptsGzip(request.headers[.acceptEncoding])
+        let body = ResponseBody { writer in
+            var renderer = MetricsExposition.Renderer(clusters: clusters, process: process, selection: families)
+            if gzip {
+                try await Self.writeGzipped(&renderer, to: &writer)
+            } else {
+                var chunk: [UInt8] = []
+                while renderer.nextChunk(into: &chunk) {
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                    await Task.yield()
+                }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: Self.metricsHeaders(gzip: gzip), body: body)
+    }
+
+    /// HEAD `/metrics`: the headers of GET, without a body.
+    func metricsHead(_ request: Request) -> Response {
+        let headers = Self.metricsHeaders(gzip: Self.acceptsGzip(request.headers[.acceptEncoding]))
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in try await writer.finish(nil) })
+    }
+
+    static func metricsHeaders(gzip: Bool) -> HTTPFields {
+        var headers: HTTPFields = [.contentType: MetricsExposition.contentType]
+        if gzip { headers[.contentEncoding] = "gzip" }
+        return headers
+    }
+
+    /// The output buffer of the gzip stream: what is written to the
+    /// connection at a time (about 2 MB of exposition text at a ratio of 1:37).
+    static let gzipWindowSize = 64 * 1024
+
+    /// Renders and gzips chunk by chunk: each chunk is compressed into the
+    /// window, which is written whenever it fills, and the last one finishes
+    /// the stream. The same bytes as gzipping the whole page at once.
+    static func writeGzipped(_ renderer: inout MetricsExposition.Renderer, to writer: inout any ResponseBodyWriter) async throws {
+        let compressor = try ZlibCompressor(algorithm: .gzip)
+        var window = ByteBufferAllocator().buffer(capacity: gzipWindowSize)
+        // Reused: the compressor reads it before the next chunk is copied in.
+        var input = ByteBufferAllocator().buffer(capacity: MetricsExposition.Renderer.defaultChunkSize + 4096)
+        var chunk: [UInt8] = []
+        var filled: [ByteBuffer] = []
+        repeat {
+            _ = renderer.nextChunk(into: &chunk)
+            input.clear()
+            input.writeBytes(chunk)
+            let flush: CompressNIOFlush = renderer.isFinished ? .finish : .no
+            try input.compressStream(with: compressor, window: &window, flush: flush) { filled.append($0) }
+            try await writer.write(contentsOf: filled)
+            filled.removeAll(keepingCapacity: true)
+            await Task.yield()
+        } while !renderer.isFinished
+    }
+
+    /// The exporter's own metrics, read at the start of a scrape.
+    private func processMetrics() -> ProcessMetrics {
+        ProcessMetrics(
             version: Version.exporter, librdkafkaVersion: KafkaAdminClient.librdkafkaVersion,
             residentMemoryBytes: ProcessStats.residentMemoryBytes(), cpuSeconds: ProcessStats.cpuSeconds(),
             startTimeSeconds: ProcessStats.startTime, shard: shard)
-        let body = MetricsExposition.renderUTF8(clusters: store.clusters, process: process, selection: families)
-        var buffer = ByteBuffer(bytes: body)
-        var headers: HTTPFields = [.contentType: MetricsExposition.contentType]
-        if Self.acceptsGzip(request.headers[.acceptEncoding]), let compressed = try? buffer.compress(with: .gzip()) {
-            buffer = compressed
-            headers[.contentEncoding] = "gzip"
-        }
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: buffer))
     }
 
     func readiness() -> Response {

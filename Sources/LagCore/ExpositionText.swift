@@ -18,9 +18,12 @@ extension MetricsExposition {
     }
 }
 
-/// Appends Prometheus text exposition format 0.0.4 to one growing UTF-8 byte
-/// buffer (cheaper per append than `String`, and numbers are written as digits
-/// without an intermediate string).
+/// Appends Prometheus text exposition format 0.0.4 to a UTF-8 byte buffer
+/// (cheaper per append than `String`, and numbers are written as digits
+/// without an intermediate string). The buffer holds one chunk of the page:
+/// a renderer writes until ``isFull``, takes the bytes with
+/// ``moveBytes(into:reservingCapacity:)`` and carries on; the family state
+/// (a header not yet written) survives the move.
 ///
 /// A family is started with ``startFamily(_:)``; its `# HELP` and `# TYPE`
 /// lines are written only when its first series begins, so a family without
@@ -34,17 +37,36 @@ extension MetricsExposition {
 ///
 /// or ``endUnlabeled(_:)`` for a series without labels.
 struct ExpositionWriter {
-    private(set) var bytes: [UInt8]
+    private var bytes: [UInt8]
+    /// The size at which the current chunk is full.
+    let chunkSize: Int
     private var pendingHeader: MetricsExposition.Family?
     private var name: String = ""
 
-    init(reservingCapacity capacity: Int) {
+    /// - Parameters:
+    ///   - chunkSize: ``isFull`` from this many bytes on; `Int.max` for a page in one piece.
+    ///   - capacity: bytes reserved up front.
+    init(chunkSize: Int = .max, reservingCapacity capacity: Int) {
+        self.chunkSize = chunkSize
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
-    /// The text written so far.
-    var text: String { String(decoding: bytes, as: UTF8.self) }
+    /// The current chunk has reached ``chunkSize``.
+    var isFull: Bool { bytes.count >= chunkSize }
+
+    /// Nothing written since the last ``moveBytes(into:reservingCapacity:)``.
+    var isEmpty: Bool { bytes.isEmpty }
+
+    /// Hands the bytes written so far to `chunk` and goes on writing into
+    /// `chunk`'s old storage, emptied and reserved to `capacity`: a caller
+    /// that passes the same buffer each time makes two buffers take turns,
+    /// without allocating more.
+    mutating func moveBytes(into chunk: inout [UInt8], reservingCapacity capacity: Int) {
+        chunk.removeAll(keepingCapacity: true)
+        swap(&bytes, &chunk)
+        if capacity > bytes.capacity { bytes.reserveCapacity(capacity) }
+    }
 
     /// Makes `family` the current one; its header is written with its first series.
     mutating func startFamily(_ family: MetricsExposition.Family) {

@@ -171,7 +171,7 @@ public enum MetricsExposition {
     public static func render(
         clusters: [ClusterMetricsState], process: ProcessMetrics, metricFilter: NameFilter = .all
     ) -> String {
-        write(clusters: clusters, process: process, metricFilter: metricFilter).text
+        String(decoding: renderUTF8(clusters: clusters, process: process, metricFilter: metricFilter), as: UTF8.self)
     }
 
     /// The same text as ``render(clusters:process:metricFilter:)``, as UTF-8
@@ -179,15 +179,21 @@ public enum MetricsExposition {
     public static func renderUTF8(
         clusters: [ClusterMetricsState], process: ProcessMetrics, metricFilter: NameFilter = .all
     ) -> [UInt8] {
-        write(clusters: clusters, process: process, selection: FamilySelection(metricFilter)).bytes
+        renderUTF8(clusters: clusters, process: process, selection: FamilySelection(metricFilter))
     }
 
     /// ``renderUTF8(clusters:process:metricFilter:)`` with the filter's
     /// decisions made beforehand: what a server does once, not per scrape.
+    ///
+    /// The whole page in one buffer: a ``Renderer`` whose one chunk is everything.
     public static func renderUTF8(
         clusters: [ClusterMetricsState], process: ProcessMetrics, selection: FamilySelection
     ) -> [UInt8] {
-        write(clusters: clusters, process: process, selection: selection).bytes
+        var renderer = Renderer(
+            clusters: clusters, process: process, selection: selection, chunkSize: .max, capacity: estimatedSize)
+        var bytes: [UInt8] = []
+        _ = renderer.nextChunk(into: &bytes)
+        return bytes
     }
 
     /// Which of ``families`` a metric filter includes: one regex match per
@@ -202,119 +208,295 @@ public enum MetricsExposition {
         public func includes(_ family: Family) -> Bool { included.contains(family.name) }
     }
 
-    private static func write(
-        clusters: [ClusterMetricsState], process: ProcessMetrics, metricFilter: NameFilter
-    ) -> ExpositionWriter {
-        write(clusters: clusters, process: process, selection: FamilySelection(metricFilter))
+    /// Renders the page a chunk at a time, so that a server can send (or
+    /// compress) each chunk before the next one is written and never holds
+    /// the whole text.
+    ///
+    /// The chunks, concatenated, are byte for byte the text of
+    /// ``renderUTF8(clusters:process:selection:)``, which is this renderer
+    /// with one chunk for everything: the same family writers, which stop
+    /// once a chunk holds `chunkSize` bytes and resume there on the next call.
+    /// They stop between two series (for `kafka_consumergroup_group_status`,
+    /// two groups), so a chunk is a little longer than `chunkSize` and always
+    /// ends with a complete line.
+    ///
+    ///     var renderer = MetricsExposition.Renderer(clusters: clusters, process: process, selection: selection)
+    ///     var chunk: [UInt8] = []
+    ///     while renderer.nextChunk(into: &chunk) { send(chunk) }
+    ///
+    /// The clusters' label fragments and row order are prepared once, on
+    /// creation; the text is written on demand.
+    public struct Renderer {
+        /// 128 KiB: large enough that the per-chunk cost (a write, a compressor
+        /// call) is noise, small enough to be nothing next to the state it renders.
+        public static let defaultChunkSize = 128 * 1024
+
+        private let clusters: [PreparedCluster]
+        private let process: ProcessMetrics
+        private let selection: FamilySelection
+        /// The families to write, in output order.
+        private let sections: [Section]
+        private var writer: ExpositionWriter
+        /// The capacity a fresh chunk buffer gets.
+        private let chunkCapacity: Int
+        /// Where writing resumes: the section, whether its family was started,
+        /// the cluster and the item (row, group, partition) within that cluster.
+        private var section = 0
+        private var sectionStarted = false
+        private var cluster = 0
+        private var item = 0
+
+        /// - Parameter chunkSize: the bytes after which a chunk ends (at the end of the current series).
+        public init(
+            clusters: [ClusterMetricsState], process: ProcessMetrics, selection: FamilySelection,
+            chunkSize: Int = defaultChunkSize
+        ) {
+            precondition(chunkSize > 0, "chunkSize must be positive")
+            // A series rarely passes 4 KiB, so a chunk rarely outgrows its buffer.
+            let capacity = chunkSize > Int.max - 4096 ? chunkSize : chunkSize + 4096
+            self.init(clusters: clusters, process: process, selection: selection, chunkSize: chunkSize) { _ in capacity }
+        }
+
+        /// - Parameter capacity: the size of a chunk buffer, from the prepared clusters.
+        fileprivate init(
+            clusters: [ClusterMetricsState], process: ProcessMetrics, selection: FamilySelection, chunkSize: Int,
+            capacity: ([PreparedCluster]) -> Int
+        ) {
+            let sections = Section.all.filter { $0.isIncluded(in: selection) }
+            let needsOwners = sections.contains { $0.needsOwners }
+            let needsRows = sections.contains { $0.needsRows }
+            let needsOffsets = sections.contains { $0.needsLogOffsets }
+            let prepared = clusters.map {
+                PreparedCluster($0, rows: needsRows, owners: needsOwners, offsets: needsOffsets)
+            }
+            self.clusters = prepared
+            self.process = process
+            self.selection = selection
+            self.sections = sections
+            chunkCapacity = capacity(prepared)
+            writer = ExpositionWriter(chunkSize: chunkSize, reservingCapacity: chunkCapacity)
+        }
+
+        /// True once the last chunk has been handed out: ``nextChunk(into:)``
+        /// has nothing more to write.
+        public var isFinished: Bool { section == sections.count && writer.isEmpty }
+
+        /// Writes the next part of the page into `chunk`, replacing what it
+        /// held; its storage is reused by the following call, so passing the
+        /// same buffer every time renders the page with two buffers in all.
+        /// - Returns: false, with `chunk` empty, once the page is complete.
+        public mutating func nextChunk(into chunk: inout [UInt8]) -> Bool {
+            while !writer.isFull, section < sections.count {
+                writeSection()
+            }
+            guard !writer.isEmpty else {
+                chunk.removeAll(keepingCapacity: true)
+                return false
+            }
+            writer.moveBytes(into: &chunk, reservingCapacity: section < sections.count ? chunkCapacity : 0)
+            return true
+        }
+
+        /// Writes the current section from where it stopped until it is done
+        /// (then moves to the next one) or the chunk is full.
+        private mutating func writeSection() {
+            let current = sections[section]
+            if !sectionStarted, let family = current.family {
+                writer.startFamily(family)
+            }
+            sectionStarted = true
+            if case .process = current {
+                writeProcess(process, selection: selection, to: &writer)
+            } else {
+                while cluster < clusters.count {
+                    if let resume = current.write(clusters[cluster], from: item, to: &writer) {
+                        item = resume
+                        return
+                    }
+                    cluster += 1
+                    item = 0
+                }
+            }
+            section += 1
+            sectionStarted = false
+            cluster = 0
+            item = 0
+        }
     }
 
-    private static func write(
-        clusters: [ClusterMetricsState], process: ProcessMetrics, selection: FamilySelection
-    ) -> ExpositionWriter {
-        func isIncluded(_ family: Family) -> Bool { selection.includes(family) }
-        let needsOwners = isIncluded(groupOffset) || isIncluded(groupLag) || isIncluded(groupLagSeconds)
-        let needsRows = needsOwners || isIncluded(groupMaxLag) || isIncluded(groupSumLag)
-            || isIncluded(groupTopicSumLag) || isIncluded(groupMaxLagSeconds) || isIncluded(groupStatus)
-            || isIncluded(partitionStatus) || isIncluded(consumptionRate) || isIncluded(productionRate)
-            || isIncluded(drainSeconds)
-        let needsOffsets = isIncluded(partitionLatestOffset) || isIncluded(partitionEarliestOffset)
+    // MARK: Sections
 
-        let prepared = clusters.map {
-            PreparedCluster($0, rows: needsRows, owners: needsOwners, offsets: needsOffsets)
-        }
-        var writer = ExpositionWriter(reservingCapacity: estimatedSize(prepared))
+    /// One family of the page (``Section/process``: the exporter's own last
+    /// few), written cluster by cluster and resumable inside a cluster.
+    private enum Section: Sendable {
+        case partitionSeries(Family, PartitionValue)
+        case groupAggregate(Family, max: Bool)
+        case groupInsight(Family, GroupValue)
+        case topicSums
+        case groupStatus
+        case partitionStatus
+        case logOffsets(Family, latest: Bool)
+        case pollTime
+        case clusterValue(Family, ClusterValue)
+        case lastSuccessfulPoll
+        /// build_info, shard_info and the process_ families; no per-cluster series.
+        case process
 
-        if isIncluded(groupOffset) { writePartitionSeries(groupOffset, prepared, value: .offset, to: &writer) }
-        if isIncluded(groupLag) { writePartitionSeries(groupLag, prepared, value: .lag, to: &writer) }
-        if isIncluded(groupLagSeconds) { writePartitionSeries(groupLagSeconds, prepared, value: .lagSeconds, to: &writer) }
-        if isIncluded(groupMaxLag) { writeGroupAggregate(groupMaxLag, prepared, max: true, to: &writer) }
-        if isIncluded(groupMaxLagSeconds) {
-            writeGroupInsight(groupMaxLagSeconds, prepared, to: &writer) { $0.maxLagSeconds }
-        }
-        if isIncluded(groupSumLag) { writeGroupAggregate(groupSumLag, prepared, max: false, to: &writer) }
-        if isIncluded(groupTopicSumLag) { writeTopicSums(prepared, to: &writer) }
-        if isIncluded(groupStatus) { writeGroupStatus(prepared, to: &writer) }
-        if isIncluded(partitionStatus) { writePartitionStatus(prepared, to: &writer) }
-        if isIncluded(consumptionRate) { writeGroupInsight(consumptionRate, prepared, to: &writer) { $0.consumptionRate } }
-        if isIncluded(productionRate) { writeGroupInsight(productionRate, prepared, to: &writer) { $0.productionRate } }
-        if isIncluded(drainSeconds) { writeGroupInsight(drainSeconds, prepared, to: &writer) { $0.drainSeconds } }
-        if isIncluded(partitionLatestOffset) { writeLogOffsets(partitionLatestOffset, prepared, latest: true, to: &writer) }
-        if isIncluded(partitionEarliestOffset) {
-            writeLogOffsets(partitionEarliestOffset, prepared, latest: false, to: &writer)
-        }
-        if isIncluded(pollTime) {
-            writer.startFamily(pollTime)
-            for cluster in prepared {
-                guard let duration = cluster.state.lastPollDuration else { continue }
-                writer.beginSeries()
-                writer.appendRaw(cluster.clusterLabel)
-                writer.appendRaw(cluster.extraLabels)
-                writer.endSeries(duration.milliseconds)
+        /// Every section, in output order (the order of ``MetricsExposition/families``).
+        static let all: [Section] = [
+            .partitionSeries(groupOffset, .offset),
+            .partitionSeries(groupLag, .lag),
+            .partitionSeries(groupLagSeconds, .lagSeconds),
+            .groupAggregate(groupMaxLag, max: true),
+            .groupInsight(groupMaxLagSeconds, .maxLagSeconds),
+            .groupAggregate(groupSumLag, max: false),
+            .topicSums,
+            .groupStatus,
+            .partitionStatus,
+            .groupInsight(consumptionRate, .consumptionRate),
+            .groupInsight(productionRate, .productionRate),
+            .groupInsight(drainSeconds, .drainSeconds),
+            .logOffsets(partitionLatestOffset, latest: true),
+            .logOffsets(partitionEarliestOffset, latest: false),
+            .pollTime,
+            .clusterValue(pollErrors, .pollErrors),
+            .clusterValue(polls, .polls),
+            .lastSuccessfulPoll,
+            .clusterValue(groups, .groups),
+            .clusterValue(skippedGroups, .skippedGroups),
+            .clusterValue(partitions, .partitions),
+            .process,
+        ]
+
+        /// The family written; nil for ``process``, which starts its own.
+        var family: Family? {
+            switch self {
+            case .partitionSeries(let family, _), .groupAggregate(let family, _), .groupInsight(let family, _),
+                 .logOffsets(let family, _), .clusterValue(let family, _):
+                return family
+            case .topicSums: return MetricsExposition.groupTopicSumLag
+            case .groupStatus: return MetricsExposition.groupStatus
+            case .partitionStatus: return MetricsExposition.partitionStatus
+            case .pollTime: return MetricsExposition.pollTime
+            case .lastSuccessfulPoll: return MetricsExposition.lastSuccessfulPoll
+            case .process: return nil
             }
         }
-        if isIncluded(pollErrors) {
-            writeClusterValues(pollErrors, prepared, to: &writer) { Int64($0.state.pollErrorsTotal) }
+
+        func isIncluded(in selection: FamilySelection) -> Bool {
+            guard let family else {
+                return [buildInfo, shardInfo, residentMemory, cpuSeconds, startTime].contains(where: selection.includes)
+            }
+            return selection.includes(family)
         }
-        if isIncluded(polls) {
-            writeClusterValues(polls, prepared, to: &writer) { Int64($0.state.pollsTotal) }
+
+        /// Writes member labels: needs each partition's owner.
+        var needsOwners: Bool {
+            if case .partitionSeries = self { return true }
+            return false
         }
-        if isIncluded(lastSuccessfulPoll) {
-            writer.startFamily(lastSuccessfulPoll)
-            for cluster in prepared {
-                guard let timestamp = cluster.state.lastSuccessTimestamp, timestamp.isFinite else { continue }
-                writer.beginSeries()
-                writer.appendRaw(cluster.clusterLabel)
-                writer.endSeries(timestamp)
+
+        /// Needs the groups and their committed partitions in order.
+        var needsRows: Bool {
+            switch self {
+            case .partitionSeries, .groupAggregate, .groupInsight, .topicSums, .groupStatus, .partitionStatus:
+                return true
+            case .logOffsets, .pollTime, .clusterValue, .lastSuccessfulPoll, .process:
+                return false
             }
         }
-        if isIncluded(groups) {
-            writeClusterValues(groups, prepared, to: &writer) { $0.state.snapshot.map { Int64($0.groups.count) } }
+
+        /// Needs the partitions' log offsets sorted by topic and partition.
+        var needsLogOffsets: Bool {
+            if case .logOffsets = self { return true }
+            return false
         }
-        if isIncluded(skippedGroups) {
-            writeClusterValues(skippedGroups, prepared, to: &writer) { cluster in
-                cluster.state.snapshot.map { _ in Int64(cluster.state.skippedGroups) }
+
+        /// Writes this section's series of one cluster from `item` on.
+        /// - Returns: the item to resume at when the chunk filled up first, nil when the cluster is done.
+        func write(_ cluster: PreparedCluster, from item: Int, to writer: inout ExpositionWriter) -> Int? {
+            switch self {
+            case .partitionSeries(_, let value):
+                return writePartitionSeries(cluster, value: value, from: item, to: &writer)
+            case .groupAggregate(_, let max):
+                return writeGroupAggregate(cluster, max: max, from: item, to: &writer)
+            case .groupInsight(_, let value):
+                return writeGroupInsight(cluster, value: value, from: item, to: &writer)
+            case .topicSums:
+                return writeTopicSums(cluster, from: item, to: &writer)
+            case .groupStatus:
+                return writeGroupStatus(cluster, from: item, to: &writer)
+            case .partitionStatus:
+                return writePartitionStatus(cluster, from: item, to: &writer)
+            case .logOffsets(_, let latest):
+                return writeLogOffsets(cluster, latest: latest, from: item, to: &writer)
+            case .pollTime:
+                if let duration = cluster.state.lastPollDuration {
+                    writer.beginSeries()
+                    writer.appendRaw(cluster.clusterLabel)
+                    writer.appendRaw(cluster.extraLabels)
+                    writer.endSeries(duration.milliseconds)
+                }
+                return nil
+            case .clusterValue(_, let value):
+                if let number = value.of(cluster.state) {
+                    writer.beginSeries()
+                    writer.appendRaw(cluster.clusterLabel)
+                    writer.endSeries(number)
+                }
+                return nil
+            case .lastSuccessfulPoll:
+                if let timestamp = cluster.state.lastSuccessTimestamp, timestamp.isFinite {
+                    writer.beginSeries()
+                    writer.appendRaw(cluster.clusterLabel)
+                    writer.endSeries(timestamp)
+                }
+                return nil
+            case .process:
+                return nil
             }
         }
-        if isIncluded(partitions) {
-            writeClusterValues(partitions, prepared, to: &writer) { cluster in
-                cluster.state.snapshot.map { snapshot in
+    }
+
+    /// A `{cluster_name,group}` value from a group's insight.
+    private enum GroupValue {
+        case maxLagSeconds, consumptionRate, productionRate, drainSeconds
+
+        func of(_ insight: GroupInsight) -> Double? {
+            switch self {
+            case .maxLagSeconds: return insight.maxLagSeconds
+            case .consumptionRate: return insight.consumptionRate
+            case .productionRate: return insight.productionRate
+            case .drainSeconds: return insight.drainSeconds
+            }
+        }
+    }
+
+    /// A `{cluster_name}` count from a cluster's state.
+    private enum ClusterValue {
+        case pollErrors, polls, groups, skippedGroups, partitions
+
+        /// nil: no series (the group and partition counts need a snapshot).
+        func of(_ state: ClusterMetricsState) -> Int64? {
+            switch self {
+            case .pollErrors: return Int64(state.pollErrorsTotal)
+            case .polls: return Int64(state.pollsTotal)
+            case .groups: return state.snapshot.map { Int64($0.groups.count) }
+            case .skippedGroups: return state.snapshot.map { _ in Int64(state.skippedGroups) }
+            case .partitions:
+                return state.snapshot.map { snapshot in
                     Int64(snapshot.partitionOffsets.values.count { $0.logStart != nil || $0.logEnd != nil })
                 }
             }
         }
-        if isIncluded(buildInfo) {
-            writer.startFamily(buildInfo)
-            writer.beginSeries()
-            writer.firstLabel("version", process.version)
-            writer.label("librdkafka_version", process.librdkafkaVersion)
-            writer.endSeries(Int64(1))
-        }
-        if isIncluded(shardInfo), process.shard.count > 1 {
-            writer.startFamily(shardInfo)
-            writer.beginSeries()
-            writer.firstLabel("shard", String(process.shard.index))
-            writer.label("shards", String(process.shard.count))
-            writer.endSeries(Int64(1))
-        }
-        if isIncluded(residentMemory), let bytes = process.residentMemoryBytes {
-            writer.startFamily(residentMemory)
-            writer.beginSeries()
-            writer.endUnlabeled(Int64(bytes))
-        }
-        if isIncluded(cpuSeconds), let seconds = process.cpuSeconds, seconds.isFinite {
-            writer.startFamily(cpuSeconds)
-            writer.beginSeries()
-            writer.endUnlabeled(seconds)
-        }
-        if isIncluded(startTime), let seconds = process.startTimeSeconds, seconds.isFinite {
-            writer.startFamily(startTime)
-            writer.beginSeries()
-            writer.endUnlabeled(seconds)
-        }
-        return writer
     }
 
     // MARK: Family writers
+
+    // Each writes one cluster's series from an item (a row, a group, a run of
+    // rows, a log-offset entry) on, and returns the item to resume at as soon
+    // as the writer is full, or nil once the cluster is done. The fullness
+    // check comes before an item, so every call writes at least one.
 
     /// Which value a per-partition series carries.
     private enum PartitionValue { case offset, lag, lagSeconds }
@@ -322,188 +504,224 @@ public enum MetricsExposition {
     /// kafka_consumergroup_group_offset / _lag / _lag_seconds: one series per
     /// committed partition (with a known lag or lag in seconds for those).
     private static func writePartitionSeries(
-        _ family: Family, _ clusters: [PreparedCluster], value: PartitionValue, to writer: inout ExpositionWriter
-    ) {
-        writer.startFamily(family)
-        for cluster in clusters {
-            for row in cluster.rows {
-                if value == .lag, row.lag < 0 { continue }
-                let group = cluster.groups[Int(row.group)]
-                let partition = group.partitions[Int(row.partition)]
-                var seconds: Double?
-                if value == .lagSeconds {
-                    seconds = cluster.state.insights?.lagSeconds[GroupPartition(group.id, partition)]
-                    guard let seconds, seconds.isFinite, seconds >= 0 else { continue }
-                }
-                writer.beginSeries()
-                writer.appendRaw(cluster.groupLabels[Int(row.group)])
-                writer.label("topic", partition.topic)
-                writer.label("partition", partition.partition)
-                if row.owner >= 0 {
-                    writer.appendRaw(cluster.memberLabels[Int(row.group)][Int(row.owner)])
-                } else {
-                    writer.appendRaw(unknownMemberLabels)
-                }
-                writer.appendRaw(cluster.extraLabels)
-                switch value {
-                case .offset: writer.endSeries(row.committed)
-                case .lag: writer.endSeries(row.lag)
-                case .lagSeconds: writer.endSeries((seconds ?? 0) + 0.0)  // + 0.0 turns -0.0 into 0.0
-                }
+        _ cluster: PreparedCluster, value: PartitionValue, from start: Int, to writer: inout ExpositionWriter
+    ) -> Int? {
+        var index = start
+        while index < cluster.rows.count {
+            if writer.isFull { return index }
+            let row = cluster.rows[index]
+            index += 1
+            if value == .lag, row.lag < 0 { continue }
+            let group = cluster.groups[Int(row.group)]
+            let partition = group.partitions[Int(row.partition)]
+            var seconds: Double?
+            if value == .lagSeconds {
+                seconds = cluster.state.insights?.lagSeconds[GroupPartition(group.id, partition)]
+                guard let seconds, seconds.isFinite, seconds >= 0 else { continue }
+            }
+            writer.beginSeries()
+            writer.appendRaw(cluster.groupLabels[Int(row.group)])
+            writer.label("topic", partition.topic)
+            writer.label("partition", partition.partition)
+            if row.owner >= 0 {
+                writer.appendRaw(cluster.memberLabels[Int(row.group)][Int(row.owner)])
+            } else {
+                writer.appendRaw(unknownMemberLabels)
+            }
+            writer.appendRaw(cluster.extraLabels)
+            switch value {
+            case .offset: writer.endSeries(row.committed)
+            case .lag: writer.endSeries(row.lag)
+            case .lagSeconds: writer.endSeries((seconds ?? 0) + 0.0)  // + 0.0 turns -0.0 into 0.0
             }
         }
+        return nil
     }
 
     /// A `{cluster_name,group}` family from the group insights; no series where the value is unknown.
     private static func writeGroupInsight(
-        _ family: Family, _ clusters: [PreparedCluster], to writer: inout ExpositionWriter,
-        value: (GroupInsight) -> Double?
-    ) {
-        writer.startFamily(family)
-        for cluster in clusters {
-            guard let insights = cluster.state.insights else { continue }
-            for (index, group) in cluster.groups.enumerated() {
-                guard let insight = insights.groups[group.id], let number = value(insight), number.isFinite, number >= 0 else {
-                    continue
-                }
-                writer.beginSeries()
-                writer.appendRaw(cluster.groupLabels[index])
-                writer.appendRaw(cluster.extraLabels)
-                writer.endSeries(number + 0.0)  // + 0.0 turns -0.0 into 0.0
+        _ cluster: PreparedCluster, value: GroupValue, from start: Int,
+        to writer: inout ExpositionWriter
+    ) -> Int? {
+        guard let insights = cluster.state.insights else { return nil }
+        var index = start
+        while index < cluster.groups.count {
+            if writer.isFull { return index }
+            let group = index
+            index += 1
+            guard let insight = insights.groups[cluster.groups[group].id], let number = value.of(insight),
+                  number.isFinite, number >= 0 else {
+                continue
             }
+            writer.beginSeries()
+            writer.appendRaw(cluster.groupLabels[group])
+            writer.appendRaw(cluster.extraLabels)
+            writer.endSeries(number + 0.0)  // + 0.0 turns -0.0 into 0.0
         }
+        return nil
     }
 
     /// kafka_consumergroup_group_status: the OpenMetrics state-set convention,
     /// one series per status, 1 for the group's current one.
-    private static func writeGroupStatus(_ clusters: [PreparedCluster], to writer: inout ExpositionWriter) {
-        writer.startFamily(groupStatus)
-        for cluster in clusters {
-            guard let insights = cluster.state.insights else { continue }
-            for (index, group) in cluster.groups.enumerated() {
-                guard let insight = insights.groups[group.id] else { continue }
-                for status in LagStatus.allCases {
-                    writer.beginSeries()
-                    writer.appendRaw(cluster.groupLabels[index])
-                    writer.label("status", status.description)
-                    writer.appendRaw(cluster.extraLabels)
-                    writer.endSeries(Int64(status == insight.status ? 1 : 0))
-                }
+    private static func writeGroupStatus(
+        _ cluster: PreparedCluster, from start: Int, to writer: inout ExpositionWriter
+    ) -> Int? {
+        guard let insights = cluster.state.insights else { return nil }
+        var index = start
+        while index < cluster.groups.count {
+            if writer.isFull { return index }
+            let group = index
+            index += 1
+            guard let insight = insights.groups[cluster.groups[group].id] else { continue }
+            for status in LagStatus.allCases {
+                writer.beginSeries()
+                writer.appendRaw(cluster.groupLabels[group])
+                writer.label("status", status.description)
+                writer.appendRaw(cluster.extraLabels)
+                writer.endSeries(Int64(status == insight.status ? 1 : 0))
             }
         }
+        return nil
     }
 
     /// kafka_consumergroup_partition_status: Burrow's numeric code per committed partition.
-    private static func writePartitionStatus(_ clusters: [PreparedCluster], to writer: inout ExpositionWriter) {
-        writer.startFamily(partitionStatus)
-        for cluster in clusters {
-            guard let insights = cluster.state.insights else { continue }
-            for row in cluster.rows {
-                let group = cluster.groups[Int(row.group)]
-                let partition = group.partitions[Int(row.partition)]
-                guard let status = insights.partitionStatus[GroupPartition(group.id, partition)] else { continue }
-                writer.beginSeries()
-                writer.appendRaw(cluster.groupLabels[Int(row.group)])
-                writer.label("topic", partition.topic)
-                writer.label("partition", partition.partition)
-                writer.appendRaw(cluster.extraLabels)
-                writer.endSeries(Int64(status.rawValue))
-            }
+    private static func writePartitionStatus(
+        _ cluster: PreparedCluster, from start: Int, to writer: inout ExpositionWriter
+    ) -> Int? {
+        guard let insights = cluster.state.insights else { return nil }
+        var index = start
+        while index < cluster.rows.count {
+            if writer.isFull { return index }
+            let row = cluster.rows[index]
+            index += 1
+            let group = cluster.groups[Int(row.group)]
+            let partition = group.partitions[Int(row.partition)]
+            guard let status = insights.partitionStatus[GroupPartition(group.id, partition)] else { continue }
+            writer.beginSeries()
+            writer.appendRaw(cluster.groupLabels[Int(row.group)])
+            writer.label("topic", partition.topic)
+            writer.label("partition", partition.partition)
+            writer.appendRaw(cluster.extraLabels)
+            writer.endSeries(Int64(status.rawValue))
         }
+        return nil
     }
 
     /// kafka_consumergroup_group_max_lag / _sum_lag over a group's partitions
-    /// with a known lag; none for a group without any.
+    /// with a known lag; none for a group without any. An item is the first
+    /// row of a group.
     private static func writeGroupAggregate(
-        _ family: Family, _ clusters: [PreparedCluster], max: Bool, to writer: inout ExpositionWriter
-    ) {
-        writer.startFamily(family)
-        for cluster in clusters {
-            let rows = cluster.rows
-            var start = 0
-            while start < rows.count {
-                let group = rows[start].group
-                var end = start
-                var value: Int64 = -1
-                while end < rows.count, rows[end].group == group {
-                    let lag = rows[end].lag
-                    if lag >= 0 { value = max ? Swift.max(value, lag) : saturatingAdd(Swift.max(value, 0), lag) }
-                    end += 1
-                }
-                if value >= 0 {
-                    writer.beginSeries()
-                    writer.appendRaw(cluster.groupLabels[Int(group)])
-                    writer.appendRaw(cluster.extraLabels)
-                    writer.endSeries(value)
-                }
-                start = end
+        _ cluster: PreparedCluster, max: Bool, from item: Int, to writer: inout ExpositionWriter
+    ) -> Int? {
+        let rows = cluster.rows
+        var start = item
+        while start < rows.count {
+            if writer.isFull { return start }
+            let group = rows[start].group
+            var end = start
+            var value: Int64 = -1
+            while end < rows.count, rows[end].group == group {
+                let lag = rows[end].lag
+                if lag >= 0 { value = max ? Swift.max(value, lag) : saturatingAdd(Swift.max(value, 0), lag) }
+                end += 1
             }
+            if value >= 0 {
+                writer.beginSeries()
+                writer.appendRaw(cluster.groupLabels[Int(group)])
+                writer.appendRaw(cluster.extraLabels)
+                writer.endSeries(value)
+            }
+            start = end
         }
+        return nil
     }
 
     /// kafka_consumergroup_group_topic_sum_lag over a group's partitions of one
-    /// topic with a known lag; none for a group and topic without any.
-    private static func writeTopicSums(_ clusters: [PreparedCluster], to writer: inout ExpositionWriter) {
-        writer.startFamily(groupTopicSumLag)
-        for cluster in clusters {
-            let rows = cluster.rows
-            var start = 0
-            while start < rows.count {
-                let groupIndex = rows[start].group
-                let group = cluster.groups[Int(groupIndex)]
-                let topic = group.partitions[Int(rows[start].partition)].topic
-                var end = start
-                var sum: Int64 = -1
-                while end < rows.count, rows[end].group == groupIndex,
-                      group.partitions[Int(rows[end].partition)].topic == topic {
-                    let lag = rows[end].lag
-                    if lag >= 0 { sum = saturatingAdd(Swift.max(sum, 0), lag) }
-                    end += 1
-                }
-                if sum >= 0 {
-                    writer.beginSeries()
-                    writer.appendRaw(cluster.groupLabels[Int(groupIndex)])
-                    writer.label("topic", topic)
-                    writer.appendRaw(cluster.extraLabels)
-                    writer.endSeries(sum)
-                }
-                start = end
+    /// topic with a known lag; none for a group and topic without any. An item
+    /// is the first row of a group's topic.
+    private static func writeTopicSums(
+        _ cluster: PreparedCluster, from item: Int, to writer: inout ExpositionWriter
+    ) -> Int? {
+        let rows = cluster.rows
+        var start = item
+        while start < rows.count {
+            if writer.isFull { return start }
+            let groupIndex = rows[start].group
+            let group = cluster.groups[Int(groupIndex)]
+            let topic = group.partitions[Int(rows[start].partition)].topic
+            var end = start
+            var sum: Int64 = -1
+            while end < rows.count, rows[end].group == groupIndex,
+                  group.partitions[Int(rows[end].partition)].topic == topic {
+                let lag = rows[end].lag
+                if lag >= 0 { sum = saturatingAdd(Swift.max(sum, 0), lag) }
+                end += 1
             }
+            if sum >= 0 {
+                writer.beginSeries()
+                writer.appendRaw(cluster.groupLabels[Int(groupIndex)])
+                writer.label("topic", topic)
+                writer.appendRaw(cluster.extraLabels)
+                writer.endSeries(sum)
+            }
+            start = end
         }
+        return nil
     }
 
     /// kafka_partition_latest_offset / _earliest_offset for every gauge
     /// partition of the snapshot (``ClusterSnapshot/gaugePartitions``) with a known value.
     private static func writeLogOffsets(
-        _ family: Family, _ clusters: [PreparedCluster], latest: Bool, to writer: inout ExpositionWriter
-    ) {
-        writer.startFamily(family)
-        for cluster in clusters {
-            for topic in cluster.logOffsets {
-                for (partition, offsets) in topic.partitions {
-                    guard let value = latest ? offsets.logEnd : offsets.logStart else { continue }
-                    writer.beginSeries()
-                    writer.appendRaw(cluster.clusterLabel)
-                    writer.appendRaw(topic.label)
-                    writer.label("partition", partition)
-                    writer.appendRaw(cluster.extraLabels)
-                    writer.endSeries(value)
-                }
-            }
-        }
-    }
-
-    /// A family with one `{cluster_name}` series per cluster that has a value.
-    private static func writeClusterValues(
-        _ family: Family, _ clusters: [PreparedCluster], to writer: inout ExpositionWriter,
-        value: (PreparedCluster) -> Int64?
-    ) {
-        writer.startFamily(family)
-        for cluster in clusters {
-            guard let value = value(cluster) else { continue }
+        _ cluster: PreparedCluster, latest: Bool, from start: Int, to writer: inout ExpositionWriter
+    ) -> Int? {
+        var index = start
+        while index < cluster.logOffsets.count {
+            if writer.isFull { return index }
+            let entry = cluster.logOffsets[index]
+            index += 1
+            guard let value = latest ? entry.offsets.logEnd : entry.offsets.logStart else { continue }
             writer.beginSeries()
             writer.appendRaw(cluster.clusterLabel)
+            writer.appendRaw(cluster.topicLabels[Int(entry.topic)])
+            writer.label("partition", entry.partition)
+            writer.appendRaw(cluster.extraLabels)
             writer.endSeries(value)
+        }
+        return nil
+    }
+
+    /// build_info, shard_info (when sharded) and the process_ families with a value.
+    private static func writeProcess(
+        _ process: ProcessMetrics, selection: FamilySelection, to writer: inout ExpositionWriter
+    ) {
+        if selection.includes(buildInfo) {
+            writer.startFamily(buildInfo)
+            writer.beginSeries()
+            writer.firstLabel("version", process.version)
+            writer.label("librdkafka_version", process.librdkafkaVersion)
+            writer.endSeries(Int64(1))
+        }
+        if selection.includes(shardInfo), process.shard.count > 1 {
+            writer.startFamily(shardInfo)
+            writer.beginSeries()
+            writer.firstLabel("shard", String(process.shard.index))
+            writer.label("shards", String(process.shard.count))
+            writer.endSeries(Int64(1))
+        }
+        if selection.includes(residentMemory), let bytes = process.residentMemoryBytes {
+            writer.startFamily(residentMemory)
+            writer.beginSeries()
+            writer.endUnlabeled(Int64(bytes))
+        }
+        if selection.includes(cpuSeconds), let seconds = process.cpuSeconds, seconds.isFinite {
+            writer.startFamily(cpuSeconds)
+            writer.beginSeries()
+            writer.endUnlabeled(seconds)
+        }
+        if selection.includes(startTime), let seconds = process.startTimeSeconds, seconds.isFinite {
+            writer.startFamily(startTime)
+            writer.beginSeries()
+            writer.endUnlabeled(seconds)
         }
     }
 
@@ -560,16 +778,18 @@ private struct PreparedCluster {
     private(set) var memberLabels: [[[UInt8]]]
     /// Groups, then topics and partitions, in order.
     let rows: [Row]
-    /// The log offsets of one topic.
-    struct TopicOffsets {
-        /// `,topic="..."`
-        var label: [UInt8]
-        /// Sorted by partition.
-        var partitions: [(Int32, PartitionOffsets)]
+    /// The log offsets of one partition.
+    struct LogOffsets {
+        /// Index into `topicLabels`.
+        var topic: Int32
+        var partition: Int32
+        var offsets: PartitionOffsets
     }
 
-    /// Sorted by topic; empty unless the partition offsets are needed.
-    let logOffsets: [TopicOffsets]
+    /// Sorted by topic and partition; empty unless the partition offsets are needed.
+    let logOffsets: [LogOffsets]
+    /// `,topic="..."` for each topic of `logOffsets`, in order.
+    let topicLabels: [[UInt8]]
     var logOffsetCount: Int { state.snapshot?.partitionOffsets.count ?? 0 }
 
     init(_ state: ClusterMetricsState, rows needsRows: Bool, owners needsOwners: Bool, offsets needsOffsets: Bool) {
@@ -589,6 +809,7 @@ private struct PreparedCluster {
             groups = []
             rows = []
             logOffsets = []
+            topicLabels = []
             return
         }
 
@@ -599,13 +820,24 @@ private struct PreparedCluster {
             where snapshot.gaugePartitions?.contains(partition) ?? true {
                 byTopic[partition.topic, default: []].append((partition.partition, offsets))
             }
-            logOffsets = byTopic.sorted { $0.key < $1.key }.map { topic, partitions in
+            var logOffsets: [LogOffsets] = []
+            logOffsets.reserveCapacity(byTopic.values.reduce(0) { $0 + $1.count })
+            var topicLabels: [[UInt8]] = []
+            topicLabels.reserveCapacity(byTopic.count)
+            for (topic, partitions) in byTopic.sorted(by: { $0.key < $1.key }) {
                 var label: [UInt8] = []
                 Self.appendLabel(",topic", topic, to: &label)
-                return TopicOffsets(label: label, partitions: partitions.sorted { $0.0 < $1.0 })
+                let topicIndex = Int32(truncatingIfNeeded: topicLabels.count)
+                topicLabels.append(label)
+                for (partition, offsets) in partitions.sorted(by: { $0.0 < $1.0 }) {
+                    logOffsets.append(LogOffsets(topic: topicIndex, partition: partition, offsets: offsets))
+                }
             }
+            self.logOffsets = logOffsets
+            self.topicLabels = topicLabels
         } else {
             logOffsets = []
+            topicLabels = []
         }
 
         guard needsRows else {
