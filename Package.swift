@@ -137,6 +137,8 @@ let package = Package(
             name: "KafkaLagExporterTests",
             dependencies: [
                 "KafkaLagExporter", "KafkaTestSupport", "KafkaAdmin", "LagCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
