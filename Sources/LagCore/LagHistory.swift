@@ -13,8 +13,8 @@ public struct GroupPartition: Hashable, Sendable {
 public struct LagInsights: Sendable, Hashable {
     /// Estimated age of the oldest unconsumed record, per committed partition
     /// whose estimate is possible.
-    public var lagSeconds: [GroupPartition: Double] = [:]
-    public var partitionStatus: [GroupPartition: LagStatus] = [:]
+    public var lagSeconds: GroupPartitionMap<Double> = [:]
+    public var partitionStatus: GroupPartitionMap<LagStatus> = [:]
     public var groups: [String: GroupInsight] = [:]
 
     public init() {}
@@ -86,10 +86,9 @@ public struct LagHistory: Sendable {
         }
         tables = nextTables
 
-        let groupPartitionCount = snapshot.groups.reduce(0) { $0 + $1.committedOffsets.count }
         var insights = LagInsights()
-        insights.lagSeconds.reserveCapacity(groupPartitionCount)
-        insights.partitionStatus.reserveCapacity(groupPartitionCount)
+        insights.lagSeconds.reserveCapacity(groups: snapshot.groups.count)
+        insights.partitionStatus.reserveCapacity(groups: snapshot.groups.count)
         insights.groups.reserveCapacity(snapshot.groups.count)
         var nextWindows: [String: [TopicPartition: PartitionWindow]] = [:]
         nextWindows.reserveCapacity(snapshot.groups.count + unreadGroups.count)
@@ -100,6 +99,10 @@ public struct LagHistory: Sendable {
             var previousWindows = windows.removeValue(forKey: group.id) ?? [:]
             var groupWindows: [TopicPartition: PartitionWindow] = [:]
             groupWindows.reserveCapacity(group.committedOffsets.count)
+            var groupSeconds: [TopicPartition: Double] = [:]
+            groupSeconds.reserveCapacity(group.committedOffsets.count)
+            var groupStatus: [TopicPartition: LagStatus] = [:]
+            groupStatus.reserveCapacity(group.committedOffsets.count)
             var worst = LagStatus.ok
             var maxSeconds: Double?
             var consumption: Double?
@@ -114,15 +117,14 @@ public struct LagHistory: Sendable {
                 window.append(.init(time: now, committed: committed, logEnd: logEnd))
                 groupWindows[partition] = window
 
-                let key = GroupPartition(group.id, partition)
                 // Exact (the record's own timestamp) wins; interpolation is the fallback.
                 let exact = group.oldestUnconsumedTimestamps[partition].map { max(0, now - $0) }
                 if let seconds = exact ?? tables[partition]?.lagSeconds(committed: committed, now: now), seconds.isFinite {
-                    insights.lagSeconds[key] = seconds
+                    groupSeconds[partition] = seconds
                     maxSeconds = max(maxSeconds ?? 0, seconds)
                 }
                 let status = window.status(groupHasMembers: hasMembers, stopAfter: stopAfter)
-                insights.partitionStatus[key] = status
+                groupStatus[partition] = status
                 worst = max(worst, status)
                 if let rates = window.rates {
                     consumption = (consumption ?? 0) + rates.consumption
@@ -134,6 +136,8 @@ public struct LagHistory: Sendable {
                 }
             }
             nextWindows[group.id] = groupWindows
+            insights.lagSeconds.set(groupSeconds, of: group.id)
+            insights.partitionStatus.set(groupStatus, of: group.id)
             var drain: Double?
             if measured == 0 {
                 drain = nil
