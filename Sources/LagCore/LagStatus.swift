@@ -34,13 +34,21 @@ public struct PartitionWindow: Sendable, Hashable {
     public struct Sample: Sendable, Hashable {
         public var time: Double
         public var committed: Int64
-        /// nil when the log end was unknown in that poll.
-        public var logEnd: Int64?
+        /// The log end, or `Int64.min` for unknown: 24 bytes per sample instead
+        /// of the 32 an `Int64?` would take (50,000 windows of 10 samples each
+        /// at 1,000 groups x 50 partitions).
+        private var storedLogEnd: Int64
 
         public init(time: Double, committed: Int64, logEnd: Int64?) {
             self.time = time
             self.committed = committed
-            self.logEnd = logEnd
+            self.storedLogEnd = logEnd ?? .min
+        }
+
+        /// nil when the log end was unknown in that poll.
+        public var logEnd: Int64? {
+            get { storedLogEnd == .min ? nil : storedLogEnd }
+            set { storedLogEnd = newValue ?? .min }
         }
 
         public var lag: Int64? { Lag.offsetLag(committed: committed, logEnd: logEnd) }
@@ -56,6 +64,8 @@ public struct PartitionWindow: Sendable, Hashable {
     public init(capacity: Int) {
         precondition(capacity >= 2, "a window needs at least two samples")
         self.capacity = capacity
+        // Exactly the window: growing by appends would end at the next power of two.
+        samples.reserveCapacity(capacity)
     }
 
     public mutating func append(_ sample: Sample) {
