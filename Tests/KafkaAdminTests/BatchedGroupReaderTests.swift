@@ -57,13 +57,9 @@ struct BatchedGroupReaderTests {
     }
 
     @Test func aGroupTheBrokerRefusesFailsAloneAndTheOthersAreRead() async throws {
-        let (broker, proxy) = try await TestBroker.startBehindProxy()
+        let (broker, proxy, admin, topic) = try await Self.oneTopicBehindProxy()
         defer { proxy.stop(); broker.stop() }
-        let bootstrap = "127.0.0.1:\(proxy.port)"
-        let admin = try KafkaAdminClient(configuration: .init(bootstrapServers: bootstrap))
-        let topic = uniqueName("orders")
-        try await admin.createTopics([topic: 1])
-        try await TestProducer(bootstrapServers: bootstrap).produce(topic: topic, partition: 0, count: 8)
+        try await TestProducer(bootstrapServers: "127.0.0.1:\(proxy.port)").produce(topic: topic, partition: 0, count: 8)
         let (alpha, denied, gamma) = (uniqueName("alpha"), uniqueName("denied"), uniqueName("gamma"))
         for (group, offset) in [(alpha, Int64(1)), (denied, 3), (gamma, 8)] {
             try await admin.alterCommittedOffsets(group: group, offsets: [TopicPartition(topic, 0): offset])
@@ -82,12 +78,8 @@ struct BatchedGroupReaderTests {
     }
 
     @Test func aStalledBrokerLeavesTheGroupsUnreadAndALaterReadReconnects() async throws {
-        let (broker, proxy) = try await TestBroker.startBehindProxy()
+        let (broker, proxy, admin, topic) = try await Self.oneTopicBehindProxy()
         defer { proxy.stop(); broker.stop() }
-        let bootstrap = "127.0.0.1:\(proxy.port)"
-        let admin = try KafkaAdminClient(configuration: .init(bootstrapServers: bootstrap))
-        let topic = uniqueName("orders")
-        try await admin.createTopics([topic: 1])
         let group = uniqueName("stalled")
         try await admin.alterCommittedOffsets(group: group, offsets: [TopicPartition(topic, 0): 0])
         let brokers = try await admin.metadata().brokers
@@ -125,5 +117,20 @@ struct BatchedGroupReaderTests {
         let reads = await admin.readGroupsBatched(["alpha", "beta"], describing: [], brokers: [])
         #expect(reads.unread == ["alpha", "beta"])
     }
-}
 
+    /// A broker behind a proxy, an admin client that talks through the proxy,
+    /// and a new topic of one partition.
+    static func oneTopicBehindProxy() async throws -> (TestBroker, TCPProxy, KafkaAdminClient, String) {
+        let (broker, proxy) = try await TestBroker.startBehindProxy()
+        do {
+            let admin = try KafkaAdminClient(configuration: .init(bootstrapServers: "127.0.0.1:\(proxy.port)"))
+            let topic = uniqueName("orders")
+            try await admin.createTopics([topic: 1])
+            return (broker, proxy, admin, topic)
+        } catch {
+            proxy.stop()
+            broker.stop()
+            throw error
+        }
+    }
+}

@@ -116,25 +116,15 @@ package struct WireReader {
 
     private static func malformed(_ reason: String) -> KafkaWireFormat.MalformedResponse { .init(reason: reason) }
 
-    package mutating func int8() throws(KafkaWireFormat.MalformedResponse) -> Int8 {
-        guard let value = buffer.readInteger(as: Int8.self) else { throw Self.malformed("truncated int8") }
+    private mutating func integer<Value: FixedWidthInteger>() throws(KafkaWireFormat.MalformedResponse) -> Value {
+        guard let value = buffer.readInteger(as: Value.self) else { throw Self.malformed("truncated \(Value.self)") }
         return value
     }
 
-    package mutating func int16() throws(KafkaWireFormat.MalformedResponse) -> Int16 {
-        guard let value = buffer.readInteger(as: Int16.self) else { throw Self.malformed("truncated int16") }
-        return value
-    }
-
-    package mutating func int32() throws(KafkaWireFormat.MalformedResponse) -> Int32 {
-        guard let value = buffer.readInteger(as: Int32.self) else { throw Self.malformed("truncated int32") }
-        return value
-    }
-
-    package mutating func int64() throws(KafkaWireFormat.MalformedResponse) -> Int64 {
-        guard let value = buffer.readInteger(as: Int64.self) else { throw Self.malformed("truncated int64") }
-        return value
-    }
+    package mutating func int8() throws(KafkaWireFormat.MalformedResponse) -> Int8 { try integer() }
+    package mutating func int16() throws(KafkaWireFormat.MalformedResponse) -> Int16 { try integer() }
+    package mutating func int32() throws(KafkaWireFormat.MalformedResponse) -> Int32 { try integer() }
+    package mutating func int64() throws(KafkaWireFormat.MalformedResponse) -> Int64 { try integer() }
 
     package mutating func bool() throws(KafkaWireFormat.MalformedResponse) -> Bool { try int8() != 0 }
 
