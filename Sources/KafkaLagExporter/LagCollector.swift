@@ -7,11 +7,12 @@ import LagCore
 /// Requests per collection: one Metadata, one ListGroups per broker, one
 /// FindCoordinator per 1,000 groups, per coordinator one DescribeGroups (of
 /// the groups not listed as Empty or Dead) and one OffsetFetch per batch of
-/// 250 groups, and per broker one ListOffsets per offset kind and chunk of
-/// partitions. Over TLS or SASL, or with brokers older than Kafka 3.0, groups
-/// are read one by one instead: per group one FindCoordinator, one describe
-/// and one OffsetFetch (bounded concurrency). A shard (`shard: i/N`) describes
-/// and fetches only its own groups.
+/// 250 groups, and one ListOffsets per partition leader and offset kind. Over
+/// TLS or SASL, with brokers older than Kafka 3.0, or with `reads: librdkafka`,
+/// librdkafka reads instead: per group one FindCoordinator, one describe and
+/// one OffsetFetch (bounded concurrency), ListOffsets per broker, offset kind
+/// and chunk of partitions. A shard (`shard: i/N`) describes and fetches only
+/// its own groups.
 struct LagCollector: Sendable {
     var client: KafkaAdminClient
     var cluster: String
