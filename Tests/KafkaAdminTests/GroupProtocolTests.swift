@@ -20,6 +20,14 @@ import Testing
         #expect(throws: KafkaWireFormat.MalformedResponse.self) { try tooLong.unsignedVarint() }
     }
 
+    @Test func anOverlongInt16StringIsCutAtItsLimit() throws {
+        var buffer = ByteBuffer()
+        buffer.writeKafkaString(String(repeating: "c", count: 40_000))
+        #expect(buffer.readableBytes == 2 + 32_767)
+        var reader = WireReader(buffer)
+        #expect(try reader.string() == String(repeating: "c", count: 32_767))
+    }
+
     @Test func findCoordinatorAsksForManyGroupKeysAtOnce() {
         let body = GroupProtocol.encodeFindCoordinator(groups: ["a", "bc"])
         // key type 0 (group), compact array of 2 (encoded 3), "a", "bc", no tagged fields

@@ -65,9 +65,12 @@ package enum KafkaWireFormat {
 }
 
 extension ByteBuffer {
+    /// An int16-length string; longer values are cut at 32,767 bytes (the
+    /// only such string sent is the client id, which no broker expects longer).
     package mutating func writeKafkaString(_ value: String) {
-        writeInteger(Int16(clamping: value.utf8.count))
-        writeString(value)
+        let bytes = value.utf8.prefix(Int(Int16.max))
+        writeInteger(Int16(bytes.count))
+        writeBytes(bytes)
     }
 
     package mutating func writeUnsignedVarint(_ value: UInt32) {
