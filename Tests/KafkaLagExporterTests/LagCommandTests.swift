@@ -148,6 +148,34 @@ struct LagCommandTests {
         #expect(ambiguous.standardError.contains("choose one with --cluster"))
     }
 
+    /// `reads: batched` (the exporter's own multi-group requests) and `reads:
+    /// librdkafka` (one request per group through librdkafka) print the same rows.
+    @Test func batchedAndLibrdkafkaReadsPrintTheSameRows() async throws {
+        let fixture = try await Fixture()
+        defer { fixture.broker.stop() }
+        var outputs: [String] = []
+        for reads in ["batched", "librdkafka"] {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(uniqueName("exporter")).yaml")
+            try """
+                clusters:
+                  - name: local
+                    bootstrap-brokers: \(fixture.broker.bootstrapServers)
+                    group-allowlist: ["\(fixture.billing)|\(fixture.audit)"]
+                    reads: \(reads)
+                """.write(to: file, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let result = try await runCommand(try builtProduct("kafka-lag-exporter"), ["lag", "--config", file.path, "--output", "csv"])
+            #expect(result.status == 0, "\(result.standardError)")
+            outputs.append(result.standardOutput)
+        }
+        #expect(outputs[0] == outputs[1])
+        let rows = outputs[0].split(separator: "\n").dropFirst()
+        #expect(rows.count == 4)
+        #expect(rows.contains("\(fixture.audit),\(fixture.payments),0,1,0,4,3,,,"))
+        #expect(rows.contains("\(fixture.billing),\(fixture.orders),0,2,0,5,3,,,"))
+        #expect(rows.contains("\(fixture.billing),\(fixture.orders),1,7,0,7,0,,,"))
+    }
+
     @Test func realConsumerGroupLagIsReported() async throws {
         let broker = try await TestBroker.start()
         defer { broker.stop() }
