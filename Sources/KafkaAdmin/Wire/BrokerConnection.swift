@@ -201,14 +201,16 @@ final class KafkaRequestHandler: ChannelDuplexHandler {
         failAll(.malformed("\(error)"), context: context)
     }
 
-    /// Fails every request in flight and closes the connection.
+    /// Closes the connection, then fails every request in flight: closed
+    /// first, so that a task resumed by a failure never finds this connection
+    /// still active and sends on it again.
     private func failAll(_ failure: Failure, context: ChannelHandlerContext) {
         let failed = inFlight
         inFlight.removeAll()
+        if context.channel.isActive { context.close(promise: nil) }
         for request in failed {
             request.timeout.cancel()
             request.response.fail(failure)
         }
-        if context.channel.isActive { context.close(promise: nil) }
     }
 }
