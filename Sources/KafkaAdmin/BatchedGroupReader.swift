@@ -140,55 +140,48 @@ final class BatchedGroupReader: Sendable {
             reads.unread = groupIds
             return reads
         }
-        async let described = describe.isEmpty ? .success([]) : describeGroups(describe, on: connection, timeout: timeout)
+        async let describeAnswer = describe.isEmpty ? .success([]) : describeGroups(describe, on: connection, timeout: timeout)
         let fetched = await fetchOffsets(groupIds, on: connection, timeout: timeout)
-        let descriptions = await described
 
-        var unread = Set<String>()
-        switch fetched {
-        case .failure:
-            unread.formUnion(groupIds)
-        case .success(let groups):
-            let answered = Dictionary(groups.map { ($0.groupId, $0) }, uniquingKeysWith: { first, _ in first })
-            for id in groupIds {
-                guard let group = answered[id] else { unread.insert(id); continue }
-                if group.errorCode == 0 {
-                    reads.committed[id] = group.offsets
-                } else if Self.finalErrorCodes.contains(group.errorCode) {
-                    reads.failures[id] = Self.error(group.errorCode, operation: "OffsetFetch(\(id))", broker: connection.address)
-                } else {
-                    unread.insert(id)
-                }
-            }
+        let broker = connection.address
+        let offsets = Self.settle(fetched, asked: groupIds, operation: "OffsetFetch", broker: broker) { $0.offsets }
+        let described = Self.settle(await describeAnswer, asked: describe, operation: "DescribeGroups", broker: broker) { group in
+            ConsumerGroupDescription(
+                groupId: group.groupId, state: group.state, isSimple: group.protocolType.isEmpty,
+                partitionAssignor: group.protocolData, coordinator: coordinator, members: group.members)
         }
-        switch descriptions {
-        case .failure:
-            unread.formUnion(describe)
-        case .success(let groups):
-            let answered = Dictionary(groups.map { ($0.groupId, $0) }, uniquingKeysWith: { first, _ in first })
-            for id in describe {
-                guard let group = answered[id] else { unread.insert(id); continue }
-                if group.errorCode == 0 {
-                    reads.descriptions[id] = ConsumerGroupDescription(
-                        groupId: id, state: group.state, isSimple: group.protocolType.isEmpty,
-                        partitionAssignor: group.protocolData, coordinator: coordinator, members: group.members)
-                } else if Self.finalErrorCodes.contains(group.errorCode) {
-                    reads.describeFailures[id] = Self.error(
-                        group.errorCode, operation: "DescribeGroups(\(id))", broker: connection.address)
-                } else {
-                    unread.insert(id)
-                }
-            }
-        }
-        // A group left to librdkafka is read there in full: drop what this batch has of it.
-        for id in unread {
-            reads.committed[id] = nil
-            reads.failures[id] = nil
-            reads.descriptions[id] = nil
-            reads.describeFailures[id] = nil
-        }
+        // A group left to librdkafka is read there in full: keep nothing of it from this batch.
+        let unread = offsets.unread.union(described.unread)
+        reads.committed = offsets.values.filter { !unread.contains($0.key) }
+        reads.failures = offsets.failures.filter { !unread.contains($0.key) }
+        reads.descriptions = described.values.filter { !unread.contains($0.key) }
+        reads.describeFailures = described.failures.filter { !unread.contains($0.key) }
         reads.unread = groupIds.filter(unread.contains)
         return reads
+    }
+
+    /// Sorts a batched answer by group: the value of each group answered
+    /// without an error, the error of each group refused for good
+    /// (``finalErrorCodes``), and as unread every group the answer lacks, has
+    /// another error for, or the whole of `asked` when the request failed.
+    private static func settle<Answer: GroupAnswer, Value>(
+        _ result: Result<[Answer], KafkaAdminError>, asked ids: [String], operation: String, broker: String,
+        value: (Answer) -> Value
+    ) -> (values: [String: Value], failures: [String: KafkaAdminError], unread: Set<String>) {
+        guard case .success(let answers) = result else { return ([:], [:], Set(ids)) }
+        let answered = Dictionary(answers.map { ($0.groupId, $0) }, uniquingKeysWith: { first, _ in first })
+        var settled: (values: [String: Value], failures: [String: KafkaAdminError], unread: Set<String>) = ([:], [:], [])
+        for id in ids {
+            guard let answer = answered[id] else { settled.unread.insert(id); continue }
+            if answer.errorCode == 0 {
+                settled.values[id] = value(answer)
+            } else if finalErrorCodes.contains(answer.errorCode) {
+                settled.failures[id] = error(answer.errorCode, operation: "\(operation)(\(id))", broker: broker)
+            } else {
+                settled.unread.insert(id)
+            }
+        }
+        return settled
     }
 
     private func describeGroups(

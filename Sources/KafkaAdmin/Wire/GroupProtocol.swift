@@ -50,7 +50,7 @@ package enum GroupProtocol {
 
     // MARK: DescribeGroups v5
 
-    package struct DescribedGroup: Sendable, Hashable {
+    package struct DescribedGroup: GroupAnswer, Sendable, Hashable {
         package var errorCode: Int16
         package var groupId: String
         package var state: String
@@ -117,7 +117,7 @@ package enum GroupProtocol {
 
     // MARK: OffsetFetch v8
 
-    package struct FetchedGroup: Sendable, Hashable {
+    package struct FetchedGroup: GroupAnswer, Sendable, Hashable {
         package var groupId: String
         package var errorCode: Int16
         /// Committed offsets of partitions answered without an error and with an offset (>= 0).
@@ -166,4 +166,10 @@ package enum GroupProtocol {
         try reader.skipTaggedFields()
         return groups
     }
+}
+
+/// One group's part of a many-group answer (DescribeGroups, OffsetFetch).
+package protocol GroupAnswer {
+    var groupId: String { get }
+    var errorCode: Int16 { get }
 }
