@@ -498,6 +498,33 @@ public enum MetricsExposition {
     // as the writer is full, or nil once the cluster is done. The fullness
     // check comes before an item, so every call writes at least one.
 
+    /// The loop of every family writer: `write` writes the series of the item
+    /// it is given and returns the item after it (the next row, or the first
+    /// row after a run); the loop stops before an item once the writer is full
+    /// and returns that item, or nil when it reaches `end`.
+    private static func writeRuns(
+        from start: Int, to end: Int, _ writer: inout ExpositionWriter,
+        _ write: (_ item: Int, _ writer: inout ExpositionWriter) -> Int
+    ) -> Int? {
+        var item = start
+        while item < end {
+            if writer.isFull { return item }
+            item = write(item, &writer)
+        }
+        return nil
+    }
+
+    /// ``writeRuns(from:to:_:_:)`` for items of one series (or none) each.
+    private static func writeItems(
+        from start: Int, to end: Int, _ writer: inout ExpositionWriter,
+        _ write: (_ item: Int, _ writer: inout ExpositionWriter) -> Void
+    ) -> Int? {
+        writeRuns(from: start, to: end, &writer) { item, writer in
+            write(item, &writer)
+            return item + 1
+        }
+    }
+
     /// Which value a per-partition series carries.
     private enum PartitionValue { case offset, lag, lagSeconds }
 
@@ -506,18 +533,15 @@ public enum MetricsExposition {
     private static func writePartitionSeries(
         _ cluster: PreparedCluster, value: PartitionValue, from start: Int, to writer: inout ExpositionWriter
     ) -> Int? {
-        var index = start
-        while index < cluster.rows.count {
-            if writer.isFull { return index }
+        writeItems(from: start, to: cluster.rows.count, &writer) { index, writer in
             let row = cluster.rows[index]
-            index += 1
-            if value == .lag, row.lag < 0 { continue }
+            if value == .lag, row.lag < 0 { return }
             let group = cluster.groups[Int(row.group)]
             let partition = group.partitions[Int(row.partition)]
             var seconds: Double?
             if value == .lagSeconds {
                 seconds = cluster.state.insights?.lagSeconds[GroupPartition(group.id, partition)]
-                guard let seconds, seconds.isFinite, seconds >= 0 else { continue }
+                guard let seconds, seconds.isFinite, seconds >= 0 else { return }
             }
             writer.beginSeries()
             writer.appendRaw(cluster.groupLabels[Int(row.group)])
@@ -535,7 +559,6 @@ public enum MetricsExposition {
             case .lagSeconds: writer.endSeries((seconds ?? 0) + 0.0)  // + 0.0 turns -0.0 into 0.0
             }
         }
-        return nil
     }
 
     /// A `{cluster_name,group}` family from the group insights; no series where the value is unknown.
@@ -544,21 +567,16 @@ public enum MetricsExposition {
         to writer: inout ExpositionWriter
     ) -> Int? {
         guard let insights = cluster.state.insights else { return nil }
-        var index = start
-        while index < cluster.groups.count {
-            if writer.isFull { return index }
-            let group = index
-            index += 1
+        return writeItems(from: start, to: cluster.groups.count, &writer) { group, writer in
             guard let insight = insights.groups[cluster.groups[group].id], let number = value.of(insight),
                   number.isFinite, number >= 0 else {
-                continue
+                return
             }
             writer.beginSeries()
             writer.appendRaw(cluster.groupLabels[group])
             writer.appendRaw(cluster.extraLabels)
             writer.endSeries(number + 0.0)  // + 0.0 turns -0.0 into 0.0
         }
-        return nil
     }
 
     /// kafka_consumergroup_group_status: the OpenMetrics state-set convention,
@@ -567,12 +585,8 @@ public enum MetricsExposition {
         _ cluster: PreparedCluster, from start: Int, to writer: inout ExpositionWriter
     ) -> Int? {
         guard let insights = cluster.state.insights else { return nil }
-        var index = start
-        while index < cluster.groups.count {
-            if writer.isFull { return index }
-            let group = index
-            index += 1
-            guard let insight = insights.groups[cluster.groups[group].id] else { continue }
+        return writeItems(from: start, to: cluster.groups.count, &writer) { group, writer in
+            guard let insight = insights.groups[cluster.groups[group].id] else { return }
             for status in LagStatus.allCases {
                 writer.beginSeries()
                 writer.appendRaw(cluster.groupLabels[group])
@@ -581,7 +595,6 @@ public enum MetricsExposition {
                 writer.endSeries(Int64(status == insight.status ? 1 : 0))
             }
         }
-        return nil
     }
 
     /// kafka_consumergroup_partition_status: Burrow's numeric code per committed partition.
@@ -589,14 +602,11 @@ public enum MetricsExposition {
         _ cluster: PreparedCluster, from start: Int, to writer: inout ExpositionWriter
     ) -> Int? {
         guard let insights = cluster.state.insights else { return nil }
-        var index = start
-        while index < cluster.rows.count {
-            if writer.isFull { return index }
+        return writeItems(from: start, to: cluster.rows.count, &writer) { index, writer in
             let row = cluster.rows[index]
-            index += 1
             let group = cluster.groups[Int(row.group)]
             let partition = group.partitions[Int(row.partition)]
-            guard let status = insights.partitionStatus[GroupPartition(group.id, partition)] else { continue }
+            guard let status = insights.partitionStatus[GroupPartition(group.id, partition)] else { return }
             writer.beginSeries()
             writer.appendRaw(cluster.groupLabels[Int(row.group)])
             writer.label("topic", partition.topic)
@@ -604,7 +614,6 @@ public enum MetricsExposition {
             writer.appendRaw(cluster.extraLabels)
             writer.endSeries(Int64(status.rawValue))
         }
-        return nil
     }
 
     /// kafka_consumergroup_group_max_lag / _sum_lag over a group's partitions
@@ -614,9 +623,7 @@ public enum MetricsExposition {
         _ cluster: PreparedCluster, max: Bool, from item: Int, to writer: inout ExpositionWriter
     ) -> Int? {
         let rows = cluster.rows
-        var start = item
-        while start < rows.count {
-            if writer.isFull { return start }
+        return writeRuns(from: item, to: rows.count, &writer) { start, writer in
             let group = rows[start].group
             var end = start
             var value: Int64 = -1
@@ -631,9 +638,8 @@ public enum MetricsExposition {
                 writer.appendRaw(cluster.extraLabels)
                 writer.endSeries(value)
             }
-            start = end
+            return end
         }
-        return nil
     }
 
     /// kafka_consumergroup_group_topic_sum_lag over a group's partitions of one
@@ -643,9 +649,7 @@ public enum MetricsExposition {
         _ cluster: PreparedCluster, from item: Int, to writer: inout ExpositionWriter
     ) -> Int? {
         let rows = cluster.rows
-        var start = item
-        while start < rows.count {
-            if writer.isFull { return start }
+        return writeRuns(from: item, to: rows.count, &writer) { start, writer in
             let groupIndex = rows[start].group
             let group = cluster.groups[Int(groupIndex)]
             let topic = group.partitions[Int(rows[start].partition)].topic
@@ -664,9 +668,8 @@ public enum MetricsExposition {
                 writer.appendRaw(cluster.extraLabels)
                 writer.endSeries(sum)
             }
-            start = end
+            return end
         }
-        return nil
     }
 
     /// kafka_partition_latest_offset / _earliest_offset for every gauge
@@ -674,12 +677,9 @@ public enum MetricsExposition {
     private static func writeLogOffsets(
         _ cluster: PreparedCluster, latest: Bool, from start: Int, to writer: inout ExpositionWriter
     ) -> Int? {
-        var index = start
-        while index < cluster.logOffsets.count {
-            if writer.isFull { return index }
+        writeItems(from: start, to: cluster.logOffsets.count, &writer) { index, writer in
             let entry = cluster.logOffsets[index]
-            index += 1
-            guard let value = latest ? entry.offsets.logEnd : entry.offsets.logStart else { continue }
+            guard let value = latest ? entry.offsets.logEnd : entry.offsets.logStart else { return }
             writer.beginSeries()
             writer.appendRaw(cluster.clusterLabel)
             writer.appendRaw(cluster.topicLabels[Int(entry.topic)])
@@ -687,7 +687,6 @@ public enum MetricsExposition {
             writer.appendRaw(cluster.extraLabels)
             writer.endSeries(value)
         }
-        return nil
     }
 
     /// build_info, shard_info (when sharded) and the process_ families with a value.
