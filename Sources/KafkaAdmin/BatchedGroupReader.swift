@@ -1,4 +1,3 @@
-import CRdKafka
 public import LagCore
 import NIOCore
 
@@ -109,7 +108,7 @@ final class BatchedGroupReader: Sendable {
                     var reader = try await connection.send(
                         .findCoordinator, version: 4, body: GroupProtocol.encodeFindCoordinator(groups: keys),
                         timeout: timeout(), operation: operation)
-                    let answers = try Self.decoded(operation, from: connection) { () throws(KafkaWireFormat.MalformedResponse) in
+                    let answers = try connection.decode(operation) { () throws(KafkaWireFormat.MalformedResponse) in
                         try GroupProtocol.decodeFindCoordinator(&reader)
                     }
                     for found in answers where found.errorCode == 0 {
@@ -176,7 +175,7 @@ final class BatchedGroupReader: Sendable {
             if answer.errorCode == 0 {
                 settled.values[id] = value(answer)
             } else if finalErrorCodes.contains(answer.errorCode) {
-                settled.failures[id] = error(answer.errorCode, operation: "\(operation)(\(id))", broker: broker)
+                settled.failures[id] = KafkaAdminError(brokerCode: answer.errorCode, operation: "\(operation)(\(id))", brokers: broker)
             } else {
                 settled.unread.insert(id)
             }
@@ -191,7 +190,7 @@ final class BatchedGroupReader: Sendable {
             var reader = try await connection.send(
                 .describeGroups, version: 5, body: GroupProtocol.encodeDescribeGroups(groupIds), timeout: timeout,
                 operation: "DescribeGroups")
-            return try Self.decoded("DescribeGroups", from: connection) { () throws(KafkaWireFormat.MalformedResponse) in
+            return try connection.decode("DescribeGroups") { () throws(KafkaWireFormat.MalformedResponse) in
                 try GroupProtocol.decodeDescribeGroups(&reader)
             }
         }
@@ -204,31 +203,10 @@ final class BatchedGroupReader: Sendable {
             var reader = try await connection.send(
                 .offsetFetch, version: 8, body: GroupProtocol.encodeOffsetFetch(groups: groupIds), timeout: timeout,
                 operation: "OffsetFetch")
-            return try Self.decoded("OffsetFetch", from: connection) { () throws(KafkaWireFormat.MalformedResponse) in
+            return try connection.decode("OffsetFetch") { () throws(KafkaWireFormat.MalformedResponse) in
                 try GroupProtocol.decodeOffsetFetch(&reader)
             }
         }
-    }
-
-    /// Runs a decoder; a malformed response closes the connection (its framing
-    /// can no longer be trusted) and becomes a ``KafkaAdminError``.
-    static func decoded<T>(
-        _ operation: String, from connection: BrokerConnection,
-        _ decode: () throws(KafkaWireFormat.MalformedResponse) -> T
-    ) throws(KafkaAdminError) -> T {
-        do {
-            return try decode()
-        } catch {
-            connection.close()
-            throw KafkaAdminError(code: .badMessage, kind: .broker, message: error.description, operation: operation, brokers: connection.address)
-        }
-    }
-
-    static func error(_ code: Int16, operation: String, broker: String) -> KafkaAdminError {
-        let code = rd_kafka_resp_err_t(rawValue: Int32(code))
-        return KafkaAdminError(
-            code: .init(rawValue: code.rawValue), message: String(cString: rd_kafka_err2str(code)),
-            operation: operation, brokers: broker)
     }
 }
 

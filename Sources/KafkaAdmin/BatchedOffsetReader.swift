@@ -69,7 +69,7 @@ final class BatchedOffsetReader: Sendable {
                 .listOffsets, version: OffsetProtocol.version,
                 body: OffsetProtocol.encodeListOffsets(partitions, timestamp: OffsetProtocol.timestamp(of: spec)),
                 timeout: max(.milliseconds(1), deadline - .now), operation: operation)
-            let listed = try BatchedGroupReader.decoded(operation, from: connection) { () throws(KafkaWireFormat.MalformedResponse) in
+            let listed = try connection.decode(operation) { () throws(KafkaWireFormat.MalformedResponse) in
                 try OffsetProtocol.decodeListOffsets(&reader)
             }
             for answer in listed where answer.errorCode == 0 && answer.offset >= 0 {

@@ -87,6 +87,15 @@ public struct KafkaAdminError: Error, Sendable, Hashable, CustomStringConvertibl
             operation: operation, brokers: brokers, detail: detail)
     }
 
+    /// A Kafka protocol error code from a broker's answer (Kafka's codes are
+    /// librdkafka's positive ones), with librdkafka's message for it.
+    init(brokerCode: Int16, operation: String, brokers: String) {
+        let code = rd_kafka_resp_err_t(rawValue: Int32(brokerCode))
+        self.init(
+            code: Code(rawValue: code.rawValue), message: String(cString: rd_kafka_err2str(code)),
+            operation: operation, brokers: brokers)
+    }
+
     static func kind(of code: Code) -> Kind {
         switch code {
         case .transport, .resolve, .allBrokersDown, .timedOut: .connectivity

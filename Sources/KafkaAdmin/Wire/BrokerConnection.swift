@@ -83,6 +83,20 @@ package final class BrokerConnection: Sendable {
     package func close() {
         channel.close(promise: nil)
     }
+
+    /// Runs a decoder on a response of this connection; a malformed response
+    /// closes the connection (its framing can no longer be trusted) and
+    /// becomes a ``KafkaAdminError``.
+    package func decode<T>(
+        _ operation: String, _ decode: () throws(KafkaWireFormat.MalformedResponse) -> T
+    ) throws(KafkaAdminError) -> T {
+        do {
+            return try decode()
+        } catch {
+            close()
+            throw KafkaAdminError(code: .badMessage, kind: .broker, message: error.description, operation: operation, brokers: address)
+        }
+    }
 }
 
 /// Splits the byte stream into Kafka frames (int32 size, then that many bytes).

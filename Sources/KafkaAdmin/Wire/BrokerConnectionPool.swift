@@ -75,14 +75,11 @@ actor BrokerConnectionPool {
         do throws(KafkaAdminError) {
             var reader = try await connection.send(
                 .apiVersions, version: 0, body: ByteBuffer(), timeout: max(.milliseconds(1), deadline - .now), operation: "ApiVersions")
-            let answer: (errorCode: Int16, maxVersions: [Int16: Int16])
-            do {
-                answer = try KafkaWireFormat.decodeApiVersions(&reader)
-            } catch {
-                throw KafkaAdminError(code: .badMessage, kind: .broker, message: error.description, operation: "ApiVersions", brokers: connection.address)
+            let answer = try connection.decode("ApiVersions") { () throws(KafkaWireFormat.MalformedResponse) in
+                try KafkaWireFormat.decodeApiVersions(&reader)
             }
             guard answer.errorCode == 0 else {
-                throw BatchedGroupReader.error(answer.errorCode, operation: "ApiVersions", broker: connection.address)
+                throw KafkaAdminError(brokerCode: answer.errorCode, operation: "ApiVersions", brokers: connection.address)
             }
             return .success((connection, answer.maxVersions))
         } catch {
