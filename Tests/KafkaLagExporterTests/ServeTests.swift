@@ -278,8 +278,11 @@ struct ServeFaultTests {
         try await admin.alterCommittedOffsets(group: group, offsets: [TopicPartition(topic, 0): 1])
 
         let config = FileManager.default.temporaryDirectory.appendingPathComponent("\(uniqueName("faults")).yaml")
+        // A 2 s interval keeps the state "exactly one failed poll" visible for about
+        // 3 s (the next attempt comes one interval later, then times out after 1 s),
+        // long enough for a scrape on a busy machine to see it.
         try """
-            poll-interval: 500ms
+            poll-interval: 2s
             kafka-client-timeout: 1s
             max-failed-polls: 2
             clusters:
