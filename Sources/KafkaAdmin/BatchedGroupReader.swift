@@ -7,7 +7,7 @@ public struct BatchedGroupReads: Sendable {
     public var descriptions: [String: ConsumerGroupDescription] = [:]
     /// Groups the broker refused to describe for good (e.g. not authorized).
     public var describeFailures: [String: KafkaAdminError] = [:]
-    public var committed: [String: [TopicPartition: Int64]] = [:]
+    public var committed: [String: PartitionMap<Int64>] = [:]
     /// Groups whose committed offsets the broker refused for good (e.g. not authorized).
     public var failures: [String: KafkaAdminError] = [:]
     /// Groups not read here (coordinator not found or moved, a broker too old

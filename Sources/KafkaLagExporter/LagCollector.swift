@@ -158,7 +158,7 @@ struct LagCollector: Sendable {
         var wanted: [TopicPartition: Set<Int64>] = [:]
         var reads = 0
         for group in groups {
-            for (partition, committed) in group.committedOffsets.sorted(by: { $0.key < $1.key }) {
+            for (partition, committed) in group.committedOffsets {
                 guard let logEnd = offsets[partition]?.logEnd, committed < logEnd, reads < maxTimestampReads else { continue }
                 if wanted[partition, default: []].insert(committed).inserted { reads += 1 }
             }
@@ -187,7 +187,7 @@ struct LagCollector: Sendable {
     private struct GroupReads {
         var descriptions: [String: ConsumerGroupDescription] = [:]
         var describeFailures: [String: KafkaAdminError] = [:]
-        var committed: [String: [TopicPartition: Int64]] = [:]
+        var committed: [String: PartitionMap<Int64>] = [:]
         var failures: [String: KafkaAdminError] = [:]
     }
 
@@ -253,7 +253,7 @@ struct LagCollector: Sendable {
                 case nil: break
                 }
                 switch read.offsets {
-                case .success(let value): reads.committed[read.id] = value
+                case .success(let value): reads.committed[read.id] = PartitionMap(value)
                 case .failure(let error): reads.failures[read.id] = error
                 }
                 _ = startNext()

@@ -33,8 +33,10 @@ public struct ConsumerGroupSnapshot: Sendable, Hashable {
     /// The group state as the broker names it (Stable, Empty, ...).
     public var state: String
     public var members: [GroupMember]
-    /// Committed offsets; a partition without a commit is absent.
-    public var committedOffsets: [TopicPartition: Int64]
+    /// Committed offsets; a partition without a commit is absent. Sorted by
+    /// partition; the keys share `partitions`' storage when every reported
+    /// partition has a commit (the usual case).
+    public var committedOffsets: PartitionMap<Int64>
     /// The partitions reported for this group, sorted: every partition of each
     /// topic the group has committed on or is assigned, minus filtered topics.
     public var partitions: [TopicPartition]
@@ -50,7 +52,7 @@ public struct ConsumerGroupSnapshot: Sendable, Hashable {
         id: String,
         state: String,
         members: [GroupMember],
-        committedOffsets: [TopicPartition: Int64],
+        committedOffsets: PartitionMap<Int64>,
         topicPartitions: [String: [Int32]],
         topicFilter: NameFilter = .all
     ) {
@@ -66,6 +68,21 @@ public struct ConsumerGroupSnapshot: Sendable, Hashable {
         self.members = members
         self.partitions = partitions.filter { topicFilter.includes($0.topic) }.sorted()
         self.committedOffsets = committedOffsets.filter { topicFilter.includes($0.key.topic) }
+        self.committedOffsets.shareKeys(with: self.partitions)
+    }
+
+    /// The same from a dictionary of committed offsets.
+    public init(
+        id: String,
+        state: String,
+        members: [GroupMember],
+        committedOffsets: [TopicPartition: Int64],
+        topicPartitions: [String: [Int32]],
+        topicFilter: NameFilter = .all
+    ) {
+        self.init(
+            id: id, state: state, members: members, committedOffsets: PartitionMap(committedOffsets),
+            topicPartitions: topicPartitions, topicFilter: topicFilter)
     }
 
     /// The member a partition is assigned to, if any.

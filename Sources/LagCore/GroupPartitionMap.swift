@@ -1,16 +1,18 @@
-/// Values per group partition, stored per group: one small dictionary per
-/// group (keyed by partition) instead of one large dictionary keyed by
-/// group and partition together.
+/// Values per group partition, stored per group: one small ``PartitionMap``
+/// per group instead of one large dictionary keyed by group and partition
+/// together.
 ///
 /// At 1,000 groups x 50 partitions the flat `[GroupPartition: Double]` needed
 /// 131,072 buckets of 48 bytes (6 MiB) per map, twice over while a poll's
-/// insights replace the previous ones; per group, the buckets are sized for
-/// that group and hold no group id. Reads and writes look like the flat
+/// insights replace the previous ones; one dictionary per group still took
+/// 4 KiB per group (128 buckets for 50 partitions). Per group, the values sit
+/// in one array whose partitions are usually the group's own partition list
+/// (shared, not copied). Reads and writes look like the flat
 /// dictionary's (`map[GroupPartition(group, partition)]`), and a literal
 /// builds one, so callers and tests do not see the difference.
 public struct GroupPartitionMap<Value: Sendable & Hashable>: Sendable, Hashable, ExpressibleByDictionaryLiteral {
     /// Never holds an empty inner dictionary, so equal contents compare equal.
-    private var groups: [String: [TopicPartition: Value]] = [:]
+    private var groups: [String: PartitionMap<Value>] = [:]
     public private(set) var count = 0
 
     public init() {}
@@ -37,10 +39,10 @@ public struct GroupPartitionMap<Value: Sendable & Hashable>: Sendable, Hashable,
     }
 
     /// The values of one group, keyed by partition (empty when it has none).
-    public func values(of group: String) -> [TopicPartition: Value] { groups[group] ?? [:] }
+    public func values(of group: String) -> PartitionMap<Value> { groups[group] ?? [:] }
 
     /// Sets all values of one group at once (replacing what it had).
-    public mutating func set(_ values: [TopicPartition: Value], of group: String) {
+    public mutating func set(_ values: PartitionMap<Value>, of group: String) {
         count += values.count - (groups[group]?.count ?? 0)
         groups[group] = values.isEmpty ? nil : values
     }
@@ -49,7 +51,7 @@ public struct GroupPartitionMap<Value: Sendable & Hashable>: Sendable, Hashable,
 extension GroupPartitionMap: CustomStringConvertible {
     public var description: String {
         let entries = groups.sorted { $0.key < $1.key }.flatMap { group, values in
-            values.sorted { $0.key < $1.key }.map { "\(GroupPartition(group, $0.key)): \($0.value)" }
+            values.map { "\(GroupPartition(group, $0.key)): \($0.value)" }
         }
         return "[" + entries.joined(separator: ", ") + "]"
     }

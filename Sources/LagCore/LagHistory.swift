@@ -60,8 +60,9 @@ public struct LagHistory: Sendable {
     /// group that starts on a partition gets its lag in seconds at once).
     private var tables: [TopicPartition: LookupTable] = [:]
     /// Recent polls per group, then per committed partition: one string hash
-    /// per group and poll instead of one per group partition.
-    private var windows: [String: [TopicPartition: PartitionWindow]] = [:]
+    /// per group and poll instead of one per group partition, and the
+    /// partitions shared with the group's committed offsets.
+    private var windows: [String: PartitionMap<PartitionWindow>] = [:]
 
     public init(lookupTableSize: Int = 60, windowSize: Int = 10, pollInterval: Double) {
         self.lookupTableSize = lookupTableSize
@@ -90,41 +91,47 @@ public struct LagHistory: Sendable {
         insights.lagSeconds.reserveCapacity(groups: snapshot.groups.count)
         insights.partitionStatus.reserveCapacity(groups: snapshot.groups.count)
         insights.groups.reserveCapacity(snapshot.groups.count)
-        var nextWindows: [String: [TopicPartition: PartitionWindow]] = [:]
+        var nextWindows: [String: PartitionMap<PartitionWindow>] = [:]
         nextWindows.reserveCapacity(snapshot.groups.count + unreadGroups.count)
 
         for group in snapshot.groups {
             let hasMembers = !group.members.isEmpty || !["Empty", "Dead"].contains(group.state)
-            // Moved out of `windows`, so each window below is unique and its samples are updated in place.
+            // Moved out of `windows`, and each window below moved out of it in
+            // turn (swapped with a placeholder), so its samples are unique and
+            // updated in place.
             var previousWindows = windows.removeValue(forKey: group.id) ?? [:]
-            var groupWindows: [TopicPartition: PartitionWindow] = [:]
+            // One entry per committed partition, in the committed offsets' (sorted) order.
+            var groupWindows: [PartitionWindow] = []
             groupWindows.reserveCapacity(group.committedOffsets.count)
-            var groupSeconds: [TopicPartition: Double] = [:]
-            groupSeconds.reserveCapacity(group.committedOffsets.count)
-            var groupStatus: [TopicPartition: LagStatus] = [:]
+            var groupStatus: [LagStatus] = []
             groupStatus.reserveCapacity(group.committedOffsets.count)
+            var groupSeconds = PartitionMap<Double>()
+            groupSeconds.reserveCapacity(group.committedOffsets.count)
             var worst = LagStatus.ok
             var maxSeconds: Double?
             var consumption: Double?
             var production: Double?
             var totalLag: Int64 = 0
             var measured = 0
-            for partition in group.partitions {
-                guard let committed = group.committedOffsets[partition] else { continue }
+            for (partition, committed) in group.committedOffsets {
                 let logEnd = snapshot.partitionOffsets[partition]?.logEnd
                 let isRecreated = !recreated.isEmpty && recreated.contains(partition)
-                var window = (isRecreated ? nil : previousWindows.removeValue(forKey: partition)) ?? PartitionWindow(capacity: windowSize)
+                var window = PartitionWindow.placeholder
+                if !isRecreated, let index = previousWindows.index(forKey: partition) {
+                    swap(&window, &previousWindows.values[index])
+                } else {
+                    window = PartitionWindow(capacity: windowSize)
+                }
                 window.append(.init(time: now, committed: committed, logEnd: logEnd))
-                groupWindows[partition] = window
 
                 // Exact (the record's own timestamp) wins; interpolation is the fallback.
                 let exact = group.oldestUnconsumedTimestamps[partition].map { max(0, now - $0) }
                 if let seconds = exact ?? tables[partition]?.lagSeconds(committed: committed, now: now), seconds.isFinite {
-                    groupSeconds[partition] = seconds
+                    groupSeconds.updateValue(seconds, forKey: partition)
                     maxSeconds = max(maxSeconds ?? 0, seconds)
                 }
                 let status = window.status(groupHasMembers: hasMembers, stopAfter: stopAfter)
-                groupStatus[partition] = status
+                groupStatus.append(status)
                 worst = max(worst, status)
                 if let rates = window.rates {
                     consumption = (consumption ?? 0) + rates.consumption
@@ -134,10 +141,13 @@ public struct LagHistory: Sendable {
                     totalLag &+= lag
                     measured += 1
                 }
+                groupWindows.append(window)
             }
-            nextWindows[group.id] = groupWindows
+            let committedPartitions = group.committedOffsets.keys
+            nextWindows[group.id] = PartitionMap(sortedKeys: committedPartitions, values: groupWindows)
+            groupSeconds.shareKeys(with: committedPartitions)
             insights.lagSeconds.set(groupSeconds, of: group.id)
-            insights.partitionStatus.set(groupStatus, of: group.id)
+            insights.partitionStatus.set(PartitionMap(sortedKeys: committedPartitions, values: groupStatus), of: group.id)
             var drain: Double?
             if measured == 0 {
                 drain = nil

@@ -68,6 +68,14 @@ public struct PartitionWindow: Sendable, Hashable {
         samples.reserveCapacity(capacity)
     }
 
+    private init(unreservedCapacity capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// An empty window that allocates nothing: what ``LagHistory`` leaves in
+    /// a map in place of a window it moves out.
+    static var placeholder: PartitionWindow { PartitionWindow(unreservedCapacity: 2) }
+
     public mutating func append(_ sample: Sample) {
         if samples.last?.committed != sample.committed { committedSince = sample.time }
         if samples.count == capacity { samples.removeFirst() }

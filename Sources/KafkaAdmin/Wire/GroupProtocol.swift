@@ -121,7 +121,7 @@ package enum GroupProtocol {
         package var groupId: String
         package var errorCode: Int16
         /// Committed offsets of partitions answered without an error and with an offset (>= 0).
-        package var offsets: [TopicPartition: Int64]
+        package var offsets: PartitionMap<Int64>
     }
 
     /// Every committed partition of each group (a null topic list), without waiting for stable offsets.
@@ -143,7 +143,7 @@ package enum GroupProtocol {
         var groups: [FetchedGroup] = []
         for _ in 0..<(try reader.compactArrayCount()) {
             let groupId = try reader.compactString()
-            var offsets: [TopicPartition: Int64] = [:]
+            var offsets: [(TopicPartition, Int64)] = []
             for _ in 0..<(try reader.compactArrayCount()) {
                 let topic = try reader.compactString()
                 let partitionCount = try reader.compactArrayCount()
@@ -155,13 +155,13 @@ package enum GroupProtocol {
                     _ = try reader.compactNullableString()  // metadata
                     let errorCode = try reader.int16()
                     try reader.skipTaggedFields()
-                    if errorCode == 0, offset >= 0 { offsets[TopicPartition(topic, partition)] = offset }
+                    if errorCode == 0, offset >= 0 { offsets.append((TopicPartition(topic, partition), offset)) }
                 }
                 try reader.skipTaggedFields()
             }
             let errorCode = try reader.int16()
             try reader.skipTaggedFields()
-            groups.append(FetchedGroup(groupId: groupId, errorCode: errorCode, offsets: offsets))
+            groups.append(FetchedGroup(groupId: groupId, errorCode: errorCode, offsets: PartitionMap(unsorted: offsets)))
         }
         try reader.skipTaggedFields()
         return groups
