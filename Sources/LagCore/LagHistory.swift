@@ -59,10 +59,17 @@ public struct LagHistory: Sendable {
     /// Log-end history per partition with offsets in the last poll (so a
     /// group that starts on a partition gets its lag in seconds at once).
     private var tables: [TopicPartition: LookupTable] = [:]
-    /// Recent polls per group, then per committed partition: one string hash
-    /// per group and poll instead of one per group partition, and the
-    /// partitions shared with the group's committed offsets.
-    private var windows: [String: PartitionMap<PartitionWindow>] = [:]
+    /// Recent polls per group: one string hash per group and poll instead of
+    /// one per group partition.
+    private var windows: [String: GroupWindows] = [:]
+
+    /// The windows of one group's committed partitions (keys shared with the
+    /// group's committed offsets) and the times of the group's last polls,
+    /// which all of them share.
+    private struct GroupWindows {
+        var pollTimes: [Double] = []
+        var partitions: PartitionMap<PartitionWindow> = [:]
+    }
 
     public init(lookupTableSize: Int = 60, windowSize: Int = 10, pollInterval: Double) {
         self.lookupTableSize = lookupTableSize
@@ -91,7 +98,7 @@ public struct LagHistory: Sendable {
         insights.lagSeconds.reserveCapacity(groups: snapshot.groups.count)
         insights.partitionStatus.reserveCapacity(groups: snapshot.groups.count)
         insights.groups.reserveCapacity(snapshot.groups.count)
-        var nextWindows: [String: PartitionMap<PartitionWindow>] = [:]
+        var nextWindows: [String: GroupWindows] = [:]
         nextWindows.reserveCapacity(snapshot.groups.count + unreadGroups.count)
 
         for group in snapshot.groups {
@@ -99,7 +106,10 @@ public struct LagHistory: Sendable {
             // Moved out of `windows`, and each window below moved out of it in
             // turn (swapped with a placeholder), so its samples are unique and
             // updated in place.
-            var previousWindows = windows.removeValue(forKey: group.id) ?? [:]
+            var previous = windows.removeValue(forKey: group.id) ?? GroupWindows()
+            var pollTimes = previous.pollTimes
+            pollTimes.append(now)
+            if pollTimes.count > windowSize { pollTimes.removeFirst(pollTimes.count - windowSize) }
             // One entry per committed partition, in the committed offsets' (sorted) order.
             var groupWindows: [PartitionWindow] = []
             groupWindows.reserveCapacity(group.committedOffsets.count)
@@ -117,12 +127,12 @@ public struct LagHistory: Sendable {
                 let logEnd = snapshot.partitionOffsets[partition]?.logEnd
                 let isRecreated = !recreated.isEmpty && recreated.contains(partition)
                 var window = PartitionWindow.placeholder
-                if !isRecreated, let index = previousWindows.index(forKey: partition) {
-                    swap(&window, &previousWindows.values[index])
+                if !isRecreated, let index = previous.partitions.index(forKey: partition) {
+                    swap(&window, &previous.partitions.values[index])
                 } else {
                     window = PartitionWindow(capacity: windowSize)
                 }
-                window.append(.init(time: now, committed: committed, logEnd: logEnd))
+                window.append(committed: committed, logEnd: logEnd, pollTimes: pollTimes)
 
                 // Exact (the record's own timestamp) wins; interpolation is the fallback.
                 let exact = group.oldestUnconsumedTimestamps[partition].map { max(0, now - $0) }
@@ -144,7 +154,8 @@ public struct LagHistory: Sendable {
                 groupWindows.append(window)
             }
             let committedPartitions = group.committedOffsets.keys
-            nextWindows[group.id] = PartitionMap(sortedKeys: committedPartitions, values: groupWindows)
+            nextWindows[group.id] = GroupWindows(
+                pollTimes: pollTimes, partitions: PartitionMap(sortedKeys: committedPartitions, values: groupWindows))
             groupSeconds.shareKeys(with: committedPartitions)
             insights.lagSeconds.set(groupSeconds, of: group.id)
             insights.partitionStatus.set(PartitionMap(sortedKeys: committedPartitions, values: groupStatus), of: group.id)

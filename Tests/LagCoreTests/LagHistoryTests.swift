@@ -315,6 +315,30 @@ import Testing
         #expect(back.groups["g"]?.maxLagSeconds == 30)
     }
 
+    /// A group's windows share its poll times; a partition the group starts
+    /// committing on later measures its rates from its own first poll.
+    @Test func aPartitionJoiningLaterMeasuresFromItsOwnFirstPoll() {
+        var history = LagHistory(windowSize: 3, pollInterval: 10)
+        _ = history.record(Self.snapshot([Self.group("g", committed: [Self.t0: 0])], logEnds: [Self.t0: 100, Self.t1: 100]), at: 0)
+        _ = history.record(
+            Self.snapshot([Self.group("g", committed: [Self.t0: 10, Self.t1: 100])], logEnds: [Self.t0: 100, Self.t1: 200]), at: 10)
+        let third = history.record(
+            Self.snapshot([Self.group("g", committed: [Self.t0: 20, Self.t1: 140])], logEnds: [Self.t0: 100, Self.t1: 300]), at: 20)
+        // t-0: 20 records in 20 s; t-1: 40 records in 10 s (not 20 s), produced 100 in 10 s.
+        #expect(third.groups["g"]?.consumptionRate == 5)
+        #expect(third.groups["g"]?.productionRate == 10)
+        // Both windows full after two more polls; t-0's oldest poll (t=0) leaves the window first.
+        _ = history.record(
+            Self.snapshot([Self.group("g", committed: [Self.t0: 30, Self.t1: 180])], logEnds: [Self.t0: 100, Self.t1: 400]), at: 30)
+        let fifth = history.record(
+            Self.snapshot([Self.group("g", committed: [Self.t0: 40, Self.t1: 220])], logEnds: [Self.t0: 100, Self.t1: 500]), at: 40)
+        // Windows t=20..40: t-0 20 records / 20 s, t-1 80 records / 20 s; produced on t-1: 200 / 20 s.
+        #expect(fifth.groups["g"]?.consumptionRate == 5)
+        #expect(fifth.groups["g"]?.productionRate == 10)
+        // t-0's lag shrinks (80, 70, 60): OK; t-1's grows (160, 220, 280) while it commits: WARN.
+        #expect(fifth.partitionStatus == [Self.key("g", Self.t0): .ok, Self.key("g", Self.t1): .warn])
+    }
+
     @Test func vanishedPartitionDropsItsTable() {
         var history = LagHistory(windowSize: 3, pollInterval: 10)
         let key = Self.key("g", Self.t0)
