@@ -115,7 +115,7 @@ public struct LagHistory: Sendable {
             groupWindows.reserveCapacity(group.committedOffsets.count)
             var groupStatus: [LagStatus] = []
             groupStatus.reserveCapacity(group.committedOffsets.count)
-            var groupSeconds = PartitionMap<Double>()
+            var groupSeconds: [Double?] = []
             groupSeconds.reserveCapacity(group.committedOffsets.count)
             var worst = LagStatus.ok
             var maxSeconds: Double?
@@ -137,8 +137,10 @@ public struct LagHistory: Sendable {
                 // Exact (the record's own timestamp) wins; interpolation is the fallback.
                 let exact = group.oldestUnconsumedTimestamps[partition].map { max(0, now - $0) }
                 if let seconds = exact ?? tables[partition]?.lagSeconds(committed: committed, now: now), seconds.isFinite {
-                    groupSeconds.updateValue(seconds, forKey: partition)
+                    groupSeconds.append(seconds)
                     maxSeconds = max(maxSeconds ?? 0, seconds)
+                } else {
+                    groupSeconds.append(nil)
                 }
                 let status = window.status(groupHasMembers: hasMembers, stopAfter: stopAfter)
                 groupStatus.append(status)
@@ -156,8 +158,7 @@ public struct LagHistory: Sendable {
             let committedPartitions = group.committedOffsets.keys
             nextWindows[group.id] = GroupWindows(
                 pollTimes: pollTimes, partitions: PartitionMap(sortedKeys: committedPartitions, values: groupWindows))
-            groupSeconds.shareKeys(with: committedPartitions)
-            insights.lagSeconds.set(groupSeconds, of: group.id)
+            insights.lagSeconds.set(PartitionMap(sortedKeys: committedPartitions, optionalValues: groupSeconds), of: group.id)
             insights.partitionStatus.set(PartitionMap(sortedKeys: committedPartitions, values: groupStatus), of: group.id)
             var drain: Double?
             if measured == 0 {

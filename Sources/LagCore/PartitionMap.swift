@@ -28,6 +28,18 @@ public struct PartitionMap<Value> {
         self.values = values
     }
 
+    /// The keys whose value is not nil: `sortedKeys` itself (shared) when
+    /// every key has one.
+    init(sortedKeys: [TopicPartition], optionalValues: [Value?]) {
+        precondition(sortedKeys.count == optionalValues.count, "one value per key")
+        let present = optionalValues.compactMap { $0 }
+        if present.count == sortedKeys.count {
+            self.init(sortedKeys: sortedKeys, values: present)
+        } else {
+            self.init(sortedKeys: zip(sortedKeys, optionalValues).compactMap { $1 == nil ? nil : $0 }, values: present)
+        }
+    }
+
     /// The entries of a dictionary, sorted.
     public init(_ dictionary: [TopicPartition: Value]) {
         self.init(unsorted: dictionary.map { ($0.key, $0.value) })

@@ -339,6 +339,17 @@ import Testing
         #expect(fifth.partitionStatus == [Self.key("g", Self.t0): .ok, Self.key("g", Self.t1): .warn])
     }
 
+    @Test func aPartitionWithoutAnEstimateIsLeftOutOfLagSecondsOnly() {
+        var history = LagHistory(windowSize: 3, pollInterval: 10)
+        _ = history.record(Self.snapshot([Self.group("g", committed: [Self.t0: 0])], logEnds: [Self.t0: 100]), at: 0)
+        // t-1's table has a single point: no estimate yet; t-0's flat table gives the age of its oldest point.
+        let second = history.record(
+            Self.snapshot([Self.group("g", committed: [Self.t0: 0, Self.t1: 0])], logEnds: [Self.t0: 100, Self.t1: 50]), at: 10)
+        #expect(second.lagSeconds == [Self.key("g", Self.t0): 10])
+        #expect(second.partitionStatus == [Self.key("g", Self.t0): .ok, Self.key("g", Self.t1): .ok])
+        #expect(second.groups["g"]?.maxLagSeconds == 10)
+    }
+
     @Test func vanishedPartitionDropsItsTable() {
         var history = LagHistory(windowSize: 3, pollInterval: 10)
         let key = Self.key("g", Self.t0)
