@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmarks of docs/benchmarks.md.
-#  1. release builds of kafka-lag-exporter and kafka-lag-fixture (scratch path .build-bench);
+#  1. release builds of kafka-lag-exporter and kafka-lag-fixture as the image
+#     ships them (--static-swift-stdlib and Package.swift's release link flags,
+#     scratch path .build-release, shared with scripts/check-release-build.sh);
 #  2. in-process benchmarks (ordo-one/benchmark: Benchmarks/LagCoreBenchmarks);
 #  3. the macro benchmark against a real Tansu broker at three sizes
 #     (Benchmarks/macro/macro_bench.py);
@@ -12,19 +14,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The in-process benchmarks' scratch path: the benchmark package is declared
+# only with KAFKA_LAG_EXPORTER_BENCHMARKS=1 (see Package.swift), which only the
+# `swift package benchmark` command below sets, so each scratch path always
+# sees the same manifest.
 SCRATCH=.build-bench
 OUT=${BENCH_OUT:-docs/benchmarks-results.md}
 SIZES=${BENCH_SIZES:-10x2x50,100x20x50,1000x200x50}
-# The benchmark package is declared only with this set (see Package.swift);
-# every swift command here sets it, so the scratch path sees one manifest.
-export KAFKA_LAG_EXPORTER_BENCHMARKS=1
+RELEASE=(-c release --static-swift-stdlib --scratch-path .build-release)
 
 TANSU=${TANSU_BIN:-.tools/bin/tansu}
 [[ -x $TANSU ]] || { echo "bench: $TANSU missing: run make setup" >&2; exit 1; }
 
-swift build -c release --scratch-path "$SCRATCH" --product kafka-lag-exporter
-swift build -c release --scratch-path "$SCRATCH" --product kafka-lag-fixture
-BIN=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+swift build "${RELEASE[@]}" --product kafka-lag-exporter
+swift build "${RELEASE[@]}" --product kafka-lag-fixture
+BIN=$(swift build "${RELEASE[@]}" --show-bin-path)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -47,19 +51,13 @@ trap 'rm -rf "$tmp"' EXIT
   size=$(stat -c %s "$BIN/kafka-lag-exporter")
   strip -o "$tmp/stripped" "$BIN/kafka-lag-exporter"
   stripped=$(stat -c %s "$tmp/stripped")
-  echo "- \`swift build -c release\` (dynamic Swift runtime): $((size / 1024)) KiB, stripped $((stripped / 1024)) KiB"
-  if [[ -x .build-release/release/kafka-lag-exporter ]]; then
-    s=$(stat -c %s .build-release/release/kafka-lag-exporter)
-    strip -o "$tmp/stripped-static" .build-release/release/kafka-lag-exporter
-    ss=$(stat -c %s "$tmp/stripped-static")
-    echo "- \`--static-swift-stdlib\` (the Dockerfile's build, from .build-release): $((s / 1024)) KiB, stripped $((ss / 1024)) KiB"
-  fi
+  echo "- \`swift build ${RELEASE[*]}\` (the Dockerfile's build; the image holds it stripped): $((size / 1024)) KiB, stripped $((stripped / 1024)) KiB"
   echo "- Shared libraries it loads: $(ldd "$BIN/kafka-lag-exporter" | awk '{print $1}' | grep -v '^/' | sort | tr '\n' ' ')"
   echo
 } > "$tmp/head.md"
 
 if [[ ${BENCH_SKIP_MICRO:-0} != 1 ]]; then
-  swift package --scratch-path "$SCRATCH" benchmark --target LagCoreBenchmarks --no-progress --format markdown \
+  KAFKA_LAG_EXPORTER_BENCHMARKS=1 swift package --scratch-path "$SCRATCH" benchmark --target LagCoreBenchmarks --no-progress --format markdown \
     | tee "$tmp/micro.txt"
   {
     echo "## In-process benchmarks (ordo-one/benchmark, Benchmarks/LagCoreBenchmarks)"

@@ -11,6 +11,8 @@
 #     the image;
 #   - everything ldd resolves is libc-level, librdkafka, or one of librdkafka's
 #     own dependencies (no Swift runtime, Foundation or dispatch library);
+#   - it was linked with Package.swift's release link flags (DT_RELR, no
+#     exported symbol table);
 #   - the binary runs (--version) and prints its size.
 #
 # Takes several minutes on 2 cores the first time; run after scripts/setup.sh.
@@ -85,6 +87,17 @@ while read -r lib; do
 done < <(ldd "$BIN" | awk '{print $1}' | xargs -n1 basename)
 if ldd "$BIN" | grep -Eq 'libswift|libFoundation|libdispatch|libBlocksRuntime'; then
     problems+=("the Swift runtime is linked dynamically (expected --static-swift-stdlib)")
+fi
+
+# Package.swift's release link flags (releaseLinkerSettings): packed relative
+# relocations and no exported symbol table, about 7 MiB less resident memory.
+if ! readelf -d "$BIN" | grep -q '(RELR)'; then
+    problems+=("no packed relative relocations (DT_RELR): Package.swift's release link flags did not apply")
+fi
+exported=$(readelf --dyn-syms --wide "$BIN" | awk '$7 != "UND" && $5 == "GLOBAL"' | wc -l)
+log "exported symbols: $exported"
+if [ "$exported" -gt 1000 ]; then
+    problems+=("$exported exported symbols: --no-export-dynamic did not apply")
 fi
 
 echo
