@@ -11,7 +11,7 @@
 /// dictionary's (`map[GroupPartition(group, partition)]`), and a literal
 /// builds one, so callers and tests do not see the difference.
 public struct GroupPartitionMap<Value: Sendable & Hashable>: Sendable, Hashable, ExpressibleByDictionaryLiteral {
-    /// Never holds an empty inner dictionary, so equal contents compare equal.
+    /// Never holds an empty inner map, so equal contents compare equal.
     private var groups: [String: PartitionMap<Value>] = [:]
     public private(set) var count = 0
 
