@@ -91,7 +91,9 @@ fi
 
 # Package.swift's release link flags (releaseLinkerSettings): packed relative
 # relocations and no exported symbol table, about 7 MiB less resident memory.
-if ! readelf -d "$BIN" | grep -q '(RELR)'; then
+# (Captured first: `grep -q` quitting early under pipefail could fail the pipe.)
+dynamic_section=$(readelf -d "$BIN")
+if [[ $dynamic_section != *"(RELR)"* ]]; then
     problems+=("no packed relative relocations (DT_RELR): Package.swift's release link flags did not apply")
 fi
 exported=$(readelf --dyn-syms --wide "$BIN" | awk '$7 != "UND" && $5 == "GLOBAL"' | wc -l)
