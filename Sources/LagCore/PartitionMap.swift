@@ -142,10 +142,13 @@ public struct PartitionMap<Value> {
         if keys.count == sortedKeys.count, keys == sortedKeys { keys = sortedKeys }
     }
 
-    /// The entries `isIncluded` accepts, in a map.
+    /// The entries `isIncluded` accepts, in a map: this map itself (its
+    /// storage shared, nothing copied) when it accepts them all, the usual
+    /// case for a group's committed offsets and a topic filter.
     public func filter(_ isIncluded: (Element) throws -> Bool) rethrows -> PartitionMap {
-        var result = PartitionMap()
-        for entry in self where try isIncluded(entry) {
+        guard let firstExcluded = try indices.first(where: { try !isIncluded(self[$0]) }) else { return self }
+        var result = PartitionMap(sortedKeys: Array(keys[..<firstExcluded]), values: Array(values[..<firstExcluded]))
+        for entry in self[(firstExcluded + 1)...] where try isIncluded(entry) {
             result.keys.append(entry.key)
             result.values.append(entry.value)
         }

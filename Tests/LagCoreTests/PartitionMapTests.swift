@@ -44,6 +44,13 @@ import Testing
     @Test func filterAndMapValuesKeepTheOrder() {
         let map: PartitionMap<Int64> = [audit3: 3, orders0: 0, orders1: 1]
         #expect(map.filter { $0.key.topic == "orders" } == [orders0: 0, orders1: 1])
+        #expect(map.filter { $0.value != 0 } == [audit3: 3, orders1: 1])
+        #expect(map.filter { $0.value != 1 } == [audit3: 3, orders0: 0])
+        #expect(map.filter { _ in false }.isEmpty)
+        // Everything accepted: the same storage, nothing copied.
+        let all = map.filter { _ in true }
+        #expect(all == map)
+        #expect(all.values.withUnsafeBufferPointer { $0.baseAddress } == map.values.withUnsafeBufferPointer { $0.baseAddress })
         #expect(map.mapValues { Double($0) / 2 } == [audit3: 1.5, orders0: 0, orders1: 0.5])
     }
 
