@@ -43,9 +43,12 @@ public final class LoopbackConnection: Sendable {
 
     /// Connects to 127.0.0.1:`port`; every later send and receive waits at most `timeout`.
     public init(port: UInt16, timeout: Duration = .seconds(10)) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // The descriptor becomes `self.descriptor` only once connected: a throw
+        // after every stored property is set would also run deinit, closing it a
+        // second time, and that second close could hit a descriptor number
+        // another thread (a NIO channel) has been given in between.
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw TestBrokerError("socket() failed: errno \(errno)") }
-        self.port = port
         let seconds = timeout.components.seconds
         let microseconds = timeout.components.attoseconds / 1_000_000_000_000
         var limit = timeval(tv_sec: Int(seconds), tv_usec: Int(microseconds))
@@ -60,6 +63,8 @@ public final class LoopbackConnection: Sendable {
             close(descriptor)
             throw TestBrokerError("connect to 127.0.0.1:\(port) failed: errno \(error)")
         }
+        self.descriptor = descriptor
+        self.port = port
     }
 
     deinit { close(descriptor) }
