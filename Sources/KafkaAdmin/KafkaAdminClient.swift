@@ -43,6 +43,19 @@ public final class KafkaAdminClient: Sendable {
     /// The version of the librdkafka loaded at run time, e.g. "2.8.0".
     public static var librdkafkaVersion: String { String(cString: rd_kafka_version_str()) }
 
+    /// Waits until every librdkafka client of the process (admin clients,
+    /// record-timestamp readers) is destroyed and their threads have ended, at
+    /// most `timeout`; whether none is left.
+    ///
+    /// Call it before the process exits: a client whose last reference goes
+    /// away on another thread (a request abandoned by a cancelled caller) is
+    /// still tearing down its broker connections, and exiting under it runs the
+    /// TLS library's exit-time cleanup beneath those threads.
+    @discardableResult
+    public static func waitUntilAllClientsAreDestroyed(timeout: Duration) -> Bool {
+        rd_kafka_wait_destroyed(Int32(clamping: timeout.milliseconds)) == 0
+    }
+
     /// The newest client-level error librdkafka reported (it usually names the
     /// broker address and the socket error), or nil.
     public var lastClientError: String? { handle.events.lastError }

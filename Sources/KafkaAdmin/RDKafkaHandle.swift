@@ -346,9 +346,19 @@ extension RDKafkaHandle {
         return try result.get()
     }
 
-    /// Runs a blocking librdkafka call on a dedicated thread pool, never on
-    /// Swift's cooperative pool.
+    /// Runs a blocking librdkafka call on `queue` (by default a dedicated
+    /// concurrent one), never on Swift's cooperative pool.
+    ///
+    /// The call holds the client and lets go of it *before* resuming the
+    /// caller, so the caller's last reference is the last one and the client
+    /// is destroyed in the caller's scope. Were the dispatch block the last
+    /// holder, `rd_kafka_destroy` could run on that thread while the process is
+    /// already exiting, and librdkafka's broker threads would meet OpenSSL's
+    /// exit-time cleanup mid-handshake (a SIGSEGV after `lag` had printed its
+    /// error). A cancelled caller does not wait: see
+    /// ``KafkaAdminClient/waitUntilAllClientsAreDestroyed(timeout:)``.
     func blocking<Value: Sendable>(
+        on queue: DispatchQueue = RDKafkaHandle.blockingQueue,
         _ body: @escaping @Sendable (_ client: OpaquePointer) -> Result<Value, KafkaAdminError>
     ) async throws(KafkaAdminError) -> Value {
         let once = ResumeOnce<Value>(cancelledError: KafkaAdminError(
@@ -357,9 +367,12 @@ extension RDKafkaHandle {
         let result: Result<Value, KafkaAdminError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 once.attach(continuation)
-                Self.blockingQueue.async {
-                    // `self` is captured, keeping the client alive for the call.
-                    once.resume(body(self.client.pointer))
+                // +1 for the call, released before the caller resumes.
+                let retained = Unmanaged.passRetained(self)
+                queue.async {
+                    let result = body(retained.takeUnretainedValue().client.pointer)
+                    retained.release()
+                    once.resume(result)
                 }
             }
         } onCancel: {
@@ -368,7 +381,7 @@ extension RDKafkaHandle {
         return try result.get()
     }
 
-    private static let blockingQueue = DispatchQueue(label: "kafka-admin.blocking", attributes: .concurrent)
+    static let blockingQueue = DispatchQueue(label: "kafka-admin.blocking", attributes: .concurrent)
 }
 
 /// The NUL-terminated text librdkafka wrote into an error buffer.

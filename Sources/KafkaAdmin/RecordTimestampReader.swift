@@ -40,15 +40,10 @@ public final class RecordTimestampReader: Sendable {
     /// such a record, or not read within `timeout`, are absent.
     public func timestamps(at positions: [TopicPartition: Int64], timeout: Duration) async throws(KafkaAdminError) -> [TopicPartition: Double] {
         guard !positions.isEmpty else { return [:] }
-        let handle = self.handle
-        let queue = self.queue
         let brokers = handle.brokers
-        let result: Result<[TopicPartition: Double], KafkaAdminError> = await withCheckedContinuation { continuation in
-            queue.async {
-                continuation.resume(returning: Self.read(positions, client: handle.client.pointer, timeout: timeout, brokers: brokers))
-            }
+        return try await handle.blocking(on: queue) { client in
+            Self.read(positions, client: client, timeout: timeout, brokers: brokers)
         }
-        return try result.get()
     }
 
     private static func read(

@@ -126,10 +126,10 @@ extension ClusterConfiguration {
         }
         for name in labels.keys.sorted() {
             guard Self.isValidLabelName(name) else {
-                throw ConfigurationError(key: "\(path).labels.\(name)", "is not a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)")
+                throw ConfigurationError(key: "\(path).labels.\(ConfigurationError.pathComponent(name))", "is not a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)")
             }
             guard !Self.reservedLabels.contains(name) else {
-                throw ConfigurationError(key: "\(path).labels.\(name)", "is a label the exporter sets itself")
+                throw ConfigurationError(key: "\(path).labels.\(ConfigurationError.pathComponent(name))", "is a label the exporter sets itself")
             }
         }
         try reader.rejectUnknownKeys()
@@ -147,7 +147,7 @@ extension ClusterConfiguration {
     mutating func resolveSecretReferences(path: String, environment: [String: String]) throws(ConfigurationError) {
         for (key, value) in clientProperties where value.hasPrefix("${") && value.hasSuffix("}") {
             let reference = value.dropFirst(2).dropLast()
-            let keyPath = "\(path).client-properties.\(key)"
+            let keyPath = "\(path).client-properties.\(ConfigurationError.pathComponent(key))"
             if reference.hasPrefix("env:") {
                 let name = String(reference.dropFirst(4))
                 guard let resolved = environment[name] else {
@@ -217,7 +217,10 @@ final class MappingReader {
         self.path = path
     }
 
-    private func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    private func keyPath(_ key: String) -> String {
+        let component = ConfigurationError.pathComponent(key)
+        return path.isEmpty ? component : "\(path).\(component)"
+    }
 
     func node(_ key: String, aliases: [String] = []) -> Node? {
         for name in [key] + aliases {

@@ -24,6 +24,7 @@ struct KafkaLagExporter: AsyncParsableCommand {
     /// Runs the command; a usage error prints one line (not the whole usage
     /// text) and exits 64. Help, version and other exits behave as usual.
     static func main() async {
+        let failure: (any Error)?
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -31,16 +32,24 @@ struct KafkaLagExporter: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            failure = nil
         } catch {
-            let code = exitCode(for: error)
-            let text = message(for: error)
-            guard code == .validationFailure, !text.isEmpty else { exit(withError: error) }
-            let subcommand = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? ""
-            let help = subcommand.isEmpty ? "kafka-lag-exporter --help" : "kafka-lag-exporter \(subcommand) --help"
-            printError("\(text) (see '\(help)')")
-            exit(withError: ExitStatus.usage)
+            failure = error
         }
+        // No exit while a librdkafka client is still tearing down its threads.
+        KafkaAdminClient.waitUntilAllClientsAreDestroyed(timeout: teardownTimeout)
+        guard let error = failure else { return }
+        let code = exitCode(for: error)
+        let text = message(for: error)
+        guard code == .validationFailure, !text.isEmpty else { exit(withError: error) }
+        let subcommand = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? ""
+        let help = subcommand.isEmpty ? "kafka-lag-exporter --help" : "kafka-lag-exporter \(subcommand) --help"
+        printError("\(text) (see '\(help)')")
+        exit(withError: ExitStatus.usage)
     }
+
+    /// How long an exit waits for librdkafka clients to finish tearing down.
+    static let teardownTimeout: Duration = .seconds(5)
 }
 
 enum Version {

@@ -1,4 +1,4 @@
-import KafkaAdmin
+@testable import KafkaAdmin
 import KafkaTestSupport
 import LagCore
 import Testing
@@ -94,6 +94,22 @@ struct AdminClientBrokerTests {
         let listError = await #expect(throws: KafkaAdminError.self) { try await admin.listConsumerGroups() }
         #expect(listError?.kind == .connectivity)
         #expect(listError?.code == .timedOut || listError?.code == .transport)
+    }
+
+    /// A blocking call (Metadata) lets go of the client before its caller
+    /// resumes, so the caller's reference is the last: dropping it destroys the
+    /// client there and then, never later on a dispatch thread (possibly while
+    /// the process is exiting, which crashed `lag` after a TLS failure).
+    @Test func aBlockingCallLeavesItsCallerHoldingTheLastReference() async throws {
+        let port = try TestBroker.freeLoopbackPort()  // nothing listens there
+        for attempt in 1...10 {
+            var admin: KafkaAdminClient? = try KafkaAdminClient(
+                configuration: .init(bootstrapServers: "127.0.0.1:\(port)", requestTimeout: .milliseconds(100)))
+            weak var handle = admin?.handle
+            await #expect(throws: KafkaAdminError.self) { try await admin?.metadata() }
+            admin = nil
+            #expect(handle == nil, "attempt \(attempt): the client outlived its last caller")
+        }
     }
 
     @Test func rejectsAnInvalidPropertyByNameWithoutEchoingSecrets() throws {

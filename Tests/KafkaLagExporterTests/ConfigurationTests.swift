@@ -208,6 +208,9 @@ private func clusterYAML(_ extra: String = "") -> String {
             yaml: twoClusterYAML("- name: dev\n  bootstrap-brokers: dev:9092\n  group-allowlst: [x]"),
             key: "clusters[1].group-allowlst", message: "unknown key"
         ),
+        // A key that is not a plain name is quoted, so it cannot read as a path.
+        ErrorCase(yaml: ".*<<: \n", key: #"".*<<""#, message: "unknown key"),
+        ErrorCase(yaml: clusterYAML("\"a b\\\"\\t\": 1"), key: #"clusters[0]."a b\"\t""#, message: "unknown key"),
         // Wrong types.
         ErrorCase(yaml: "port: [1]\n", key: "port", message: "must be a single value"),
         ErrorCase(yaml: "port: abc\n", key: "port", message: "must be an integer, got 'abc'"),
@@ -279,6 +282,16 @@ private func clusterYAML(_ extra: String = "") -> String {
         }
         #expect(error.key == "config/exporter.yaml")
         #expect(error.message.hasPrefix("not valid YAML: "))
+    }
+
+    @Test(arguments: [
+        ("port", "port"), ("sasl.password", "sasl.password"), ("bad-name", "bad-name"), ("pört", "pört"), ("注文", "注文"),
+        ("_x", "_x"), ("", #""""#), (".*<<", #"".*<<""#), ("-a", #""-a""#), ("a b", #""a b""#), ("a[0]", #""a[0]""#),
+        ("a\"b\\c", #""a\"b\\c""#), ("a\nb\tc\r", #""a\nb\tc\r""#), ("a\u{0}b", #""a\u{0}b""#),
+        ("\u{202E}port", #""\u{202E}port""#), ("zero\u{200B}width", #""zero\u{200B}width""#), ("nb\u{A0}sp", #""nb\u{A0}sp""#),
+    ])
+    func aKeyPathComponentIsThePlainNameOrAQuotedEscapedOne(name: String, component: String) {
+        #expect(ConfigurationError.pathComponent(name) == component)
     }
 
     @Test func errorDescriptionIsKeyThenMessage() {
