@@ -109,7 +109,7 @@ def proc_status(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM", "Threads"):
+            if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile", "Threads"):
                 out[key] = int(value.split()[0])
     return out  # kB (Threads: count)
 
@@ -268,6 +268,10 @@ def run_size(args, size):
         result["rss_steady_mib"] = round(statistics.median(rss_kib[len(rss_kib) // 2:]) / 1024, 1)
         result["rss_first_mib"] = round(rss_kib[0] / 1024, 1)
         result["rss_peak_mib"] = round(status["VmHWM"] / 1024, 1)
+        # What the steady RSS is made of at the last poll: the heap and other
+        # private memory, and pages of the binary and libraries.
+        result["rss_anon_mib"] = round(status["RssAnon"] / 1024, 1)
+        result["rss_file_mib"] = round(status["RssFile"] / 1024, 1)
         result["threads"] = status["Threads"]
 
         # /metrics: size and scrape time (client-side, loopback), plain and gzip.
@@ -355,7 +359,8 @@ def markdown(results):
             ("lag_cli_seconds_median", "`lag` CLI s"), ("requests_per_poll_total", "requests/poll"),
             ("cpu_seconds_per_poll", "CPU s/poll"), ("idle_cpu_fraction", "idle CPU"),
             ("startup_to_healthz_ms", "start→/healthz ms"), ("startup_to_readyz_ms", "start→/readyz ms"),
-            ("rss_steady_mib", "RSS steady MiB"), ("rss_peak_after_scrapes_mib", "RSS peak MiB"),
+            ("rss_steady_mib", "RSS steady MiB"), ("rss_anon_mib", "anon MiB"), ("rss_file_mib", "file MiB"),
+            ("rss_peak_after_scrapes_mib", "RSS peak MiB"),
             ("metrics_series", "series"), ("metrics_bytes", "/metrics bytes"), ("metrics_gzip_bytes", "gzip bytes"),
             ("scrape_ms_median", "scrape ms"), ("scrape_gzip_ms_median", "gzip scrape ms"),
             ("scrape_cpu_ms_median", "scrape CPU ms")]

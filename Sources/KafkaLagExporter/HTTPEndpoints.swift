@@ -67,6 +67,8 @@ struct HTTPEndpoints: Sendable {
                 }
             }
             try await writer.finish(nil)
+            // A big page leaves megabytes of freed chunks and renderer state behind.
+            MemoryTuning.releaseFreeMemory()
         }
         return Response(status: .ok, headers: Self.metricsHeaders(gzip: gzip), body: body)
     }
