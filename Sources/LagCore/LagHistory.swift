@@ -63,14 +63,6 @@ public struct LagHistory: Sendable {
     /// one per group partition.
     private var windows: [String: GroupWindows] = [:]
 
-    /// The windows of one group's committed partitions (keys shared with the
-    /// group's committed offsets) and the times of the group's last polls,
-    /// which all of them share.
-    private struct GroupWindows {
-        var pollTimes: [Double] = []
-        var partitions: PartitionMap<PartitionWindow> = [:]
-    }
-
     public init(lookupTableSize: Int = 60, windowSize: Int = 10, pollInterval: Double) {
         self.lookupTableSize = lookupTableSize
         self.windowSize = windowSize
@@ -103,16 +95,11 @@ public struct LagHistory: Sendable {
 
         for group in snapshot.groups {
             let hasMembers = !group.members.isEmpty || !["Empty", "Dead"].contains(group.state)
-            // Moved out of `windows`, and each window below moved out of it in
-            // turn (swapped with a placeholder), so its samples are unique and
-            // updated in place.
-            var previous = windows.removeValue(forKey: group.id) ?? GroupWindows()
-            var pollTimes = previous.pollTimes
-            pollTimes.append(now)
-            if pollTimes.count > windowSize { pollTimes.removeFirst(pollTimes.count - windowSize) }
+            let previous = windows.removeValue(forKey: group.id) ?? GroupWindows(capacity: windowSize)
+            let committedPartitions = group.committedOffsets.keys
+            var groupWindows = GroupWindows(after: previous, at: now, partitions: committedPartitions)
+            var cursor = 0
             // One entry per committed partition, in the committed offsets' (sorted) order.
-            var groupWindows: [PartitionWindow] = []
-            groupWindows.reserveCapacity(group.committedOffsets.count)
             var groupStatus: [LagStatus] = []
             groupStatus.reserveCapacity(group.committedOffsets.count)
             var groupSeconds: [Double?] = []
@@ -123,16 +110,12 @@ public struct LagHistory: Sendable {
             var production: Double?
             var totalLag: Int64 = 0
             var measured = 0
-            for (partition, committed) in group.committedOffsets {
+            for (index, (partition, committed)) in group.committedOffsets.enumerated() {
                 let logEnd = snapshot.partitionOffsets[partition]?.logEnd
                 let isRecreated = !recreated.isEmpty && recreated.contains(partition)
-                var window = PartitionWindow.placeholder
-                if !isRecreated, let index = previous.partitions.index(forKey: partition) {
-                    swap(&window, &previous.partitions.values[index])
-                } else {
-                    window = PartitionWindow(capacity: windowSize)
-                }
-                window.append(committed: committed, logEnd: logEnd, pollTimes: pollTimes)
+                let previousIndex = previous.index(of: partition, from: &cursor)
+                groupWindows.record(
+                    index, committed: committed, logEnd: logEnd, carriedFrom: previous, at: isRecreated ? nil : previousIndex)
 
                 // Exact (the record's own timestamp) wins; interpolation is the fallback.
                 let exact = group.oldestUnconsumedTimestamps[partition].map { max(0, now - $0) }
@@ -142,10 +125,10 @@ public struct LagHistory: Sendable {
                 } else {
                     groupSeconds.append(nil)
                 }
-                let status = window.status(groupHasMembers: hasMembers, stopAfter: stopAfter)
+                let status = groupWindows.status(index, groupHasMembers: hasMembers, stopAfter: stopAfter)
                 groupStatus.append(status)
                 worst = max(worst, status)
-                if let rates = window.rates {
+                if let rates = groupWindows.rates(index) {
                     consumption = (consumption ?? 0) + rates.consumption
                     production = (production ?? 0) + rates.production
                 }
@@ -153,11 +136,8 @@ public struct LagHistory: Sendable {
                     totalLag &+= lag
                     measured += 1
                 }
-                groupWindows.append(window)
             }
-            let committedPartitions = group.committedOffsets.keys
-            nextWindows[group.id] = GroupWindows(
-                pollTimes: pollTimes, partitions: PartitionMap(sortedKeys: committedPartitions, values: groupWindows))
+            nextWindows[group.id] = groupWindows
             insights.lagSeconds.set(PartitionMap(sortedKeys: committedPartitions, optionalValues: groupSeconds), of: group.id)
             insights.partitionStatus.set(PartitionMap(sortedKeys: committedPartitions, values: groupStatus), of: group.id)
             var drain: Double?

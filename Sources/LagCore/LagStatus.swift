@@ -28,12 +28,12 @@ public enum LagStatus: Int, Sendable, Hashable, CaseIterable, Comparable, Custom
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
-/// The last polls of one group on one partition.
+/// The last polls of one group on one partition, and the rules that turn
+/// them into a ``LagStatus`` and rates.
 ///
 /// Stored as 16 bytes per poll (committed offset and log end) plus the times
-/// of the polls in a separate array, which ``LagHistory`` shares among all
-/// windows of a group (they are all sampled at the group's polls): at 1,000
-/// groups x 50 partitions x 10 polls that is 8 MB of samples instead of 12.
+/// of the polls. ``LagHistory`` keeps the windows of a group in one buffer
+/// instead (``GroupWindows``) and applies the same rules to its slices.
 public struct PartitionWindow: Sendable {
     /// One poll's view.
     public struct Sample: Sendable, Hashable {
@@ -50,11 +50,16 @@ public struct PartitionWindow: Sendable {
         public var lag: Int64? { Lag.offsetLag(committed: committed, logEnd: logEnd) }
     }
 
-    /// One poll's offsets; its time is in `times`.
-    private struct Offsets: Sendable, Hashable {
+    /// One poll's offsets; its time is kept apart.
+    struct Offsets: Sendable, Hashable {
         var committed: Int64
         /// The log end, or `Int64.min` for unknown (an `Int64?` would take 16 bytes).
         var storedLogEnd: Int64
+
+        init(committed: Int64, logEnd: Int64?) {
+            self.committed = committed
+            self.storedLogEnd = logEnd ?? .min
+        }
 
         var logEnd: Int64? { storedLogEnd == .min ? nil : storedLogEnd }
         var lag: Int64? { Lag.offsetLag(committed: committed, logEnd: logEnd) }
@@ -77,14 +82,6 @@ public struct PartitionWindow: Sendable {
         offsets.reserveCapacity(capacity)
     }
 
-    private init(unreservedCapacity capacity: Int) {
-        self.capacity = capacity
-    }
-
-    /// An empty window that allocates nothing: what ``LagHistory`` leaves in
-    /// a map in place of a window it moves out.
-    static var placeholder: PartitionWindow { PartitionWindow(unreservedCapacity: 2) }
-
     /// Oldest first, at most `capacity`.
     public var samples: [Sample] {
         zip(times.suffix(offsets.count), offsets).map { Sample(time: $0, committed: $1.committed, logEnd: $1.logEnd) }
@@ -96,20 +93,10 @@ public struct PartitionWindow: Sendable {
         append(committed: sample.committed, logEnd: sample.logEnd, at: sample.time)
     }
 
-    /// Appends one poll of the group whose poll times are `pollTimes` (oldest
-    /// first, this poll's time last, at most `capacity`): the array is shared,
-    /// not copied. Every window that shares it must get a sample at each of
-    /// those polls from its first one on, which is how ``LagHistory`` feeds them.
-    mutating func append(committed: Int64, logEnd: Int64?, pollTimes: [Double]) {
-        precondition(pollTimes.count <= capacity && !pollTimes.isEmpty, "one time per poll in the window")
-        times = pollTimes
-        append(committed: committed, logEnd: logEnd, at: pollTimes[pollTimes.count - 1])
-    }
-
     private mutating func append(committed: Int64, logEnd: Int64?, at time: Double) {
         if offsets.last?.committed != committed { committedSince = time }
         if offsets.count == capacity { offsets.removeFirst() }
-        offsets.append(Offsets(committed: committed, storedLogEnd: logEnd ?? .min))
+        offsets.append(Offsets(committed: committed, logEnd: logEnd))
         assert(times.count >= offsets.count, "a sample without a time")
     }
 
@@ -128,25 +115,46 @@ public struct PartitionWindow: Sendable {
     ///    sample to the next: WARN;
     /// 8. otherwise OK.
     public func status(groupHasMembers: Bool, stopAfter: Double) -> LagStatus {
-        guard let newest = offsets.last, let newestTime = times.last, let lag = newest.lag, lag > 0 else { return .ok }
-        if zip(offsets, offsets.dropFirst()).contains(where: { $1.committed < $0.committed }) { return .rewind }
-        if !groupHasMembers, let since = committedSince, newestTime - since > stopAfter { return .stop }
-        guard offsets.count == capacity else { return .ok }
-        let lags = offsets.map(\.lag)
-        if lags.contains(0) { return .ok }
-        let moved = offsets.contains { $0.committed != newest.committed }
-        if !moved { return groupHasMembers ? .stall : .ok }
-        let known = lags.compactMap { $0 }
-        if zip(known, known.dropFirst()).allSatisfy({ $1 >= $0 }) { return .warn }
-        return .ok
+        Self.status(of: offsets[...], newestTime: times.last, committedSince: committedSince, capacity: capacity,
+                    groupHasMembers: groupHasMembers, stopAfter: stopAfter)
     }
 
     /// Records per second the group consumed (committed offset growth) and the
     /// producers wrote (log-end growth) across the window; nil with fewer than
     /// two samples or no elapsed time.
     public var rates: (consumption: Double, production: Double)? {
-        guard let first = offsets.first, let last = offsets.last, let lastTime = times.last else { return nil }
-        let elapsed = lastTime - times[times.count - offsets.count]
+        Self.rates(of: offsets[...], times: times.suffix(offsets.count))
+    }
+
+    /// ``status(groupHasMembers:stopAfter:)`` of a window given as its
+    /// samples, oldest first, the newest sample's time and `committedSince`.
+    static func status(
+        of offsets: ArraySlice<Offsets>, newestTime: Double?, committedSince: Double?, capacity: Int,
+        groupHasMembers: Bool, stopAfter: Double
+    ) -> LagStatus {
+        guard let newest = offsets.last, let newestTime, let lag = newest.lag, lag > 0 else { return .ok }
+        if zip(offsets, offsets.dropFirst()).contains(where: { $1.committed < $0.committed }) { return .rewind }
+        if !groupHasMembers, let since = committedSince, newestTime - since > stopAfter { return .stop }
+        guard offsets.count == capacity else { return .ok }
+        if offsets.contains(where: { $0.lag == 0 }) { return .ok }
+        let moved = offsets.contains { $0.committed != newest.committed }
+        if !moved { return groupHasMembers ? .stall : .ok }
+        // Known lags never decreased from one sample to the next (unknown ones skipped).
+        var previous: Int64?
+        for sample in offsets {
+            guard let lag = sample.lag else { continue }
+            if let previous, lag < previous { return .ok }
+            previous = lag
+        }
+        return .warn
+    }
+
+    /// ``rates`` of a window given as its samples and their times, oldest first.
+    static func rates(of offsets: ArraySlice<Offsets>, times: ArraySlice<Double>) -> (consumption: Double, production: Double)? {
+        guard let first = offsets.first, let last = offsets.last, let firstTime = times.first, let lastTime = times.last else {
+            return nil
+        }
+        let elapsed = lastTime - firstTime
         guard elapsed > 0 else { return nil }
         let consumed = max(0, last.committed - first.committed)
         var produced: Int64 = 0

@@ -15,9 +15,8 @@
 public struct PartitionMap<Value> {
     /// Sorted ascending, no duplicates.
     public private(set) var keys: [TopicPartition] = []
-    /// `values[i]` belongs to `keys[i]`. Settable inside LagCore so that
-    /// `LagHistory` can move a window out (`swap`) without copying it.
-    public internal(set) var values: [Value] = []
+    /// `values[i]` belongs to `keys[i]`.
+    public private(set) var values: [Value] = []
 
     public init() {}
 
