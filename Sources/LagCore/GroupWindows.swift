@@ -1,12 +1,16 @@
 /// The status windows of one group: for each partition it has committed on,
 /// its committed offset and the log end at each of the group's last polls.
 ///
-/// All of them live in one buffer, `capacity` slots of 16 bytes per partition,
-/// with the poll times kept once for the group. One ``PartitionWindow`` per
-/// group partition would cost an array of its own each (a 32-byte header and
-/// the allocator's overhead) and a 40-byte value in the group's map: at 1,000
-/// groups x 50 partitions x 10 polls, 12 MB instead of 8.5. The rules are
-/// ``PartitionWindow``'s own, applied to a slice of the buffer.
+/// All of them live in one buffer, `capacity` slots per partition, with the
+/// poll times kept once for the group. A sample takes 8 bytes: the committed
+/// offset as a difference from the partition's newest one and the log end as a
+/// difference from the committed offset, 32 bits each. When one of them does
+/// not fit (a lag above 2^31 records, a jump of the committed offset by as
+/// much), the whole group keeps 16-byte samples until they fit again. One
+/// ``PartitionWindow`` per group partition would cost an array of its own
+/// each (a 32-byte header and the allocator's overhead) and a 40-byte value in
+/// the group's map: at 1,000 groups x 50 partitions x 10 polls, 12 MB instead
+/// of 4.4. The rules are ``PartitionWindow``'s own, applied to the samples.
 ///
 /// Each poll of the group builds the next windows from the previous ones
 /// (``init(after:at:partitions:)``, then ``record(_:committed:logEnd:carriedFrom:at:)``
@@ -19,12 +23,49 @@ struct GroupWindows: Sendable {
     private(set) var pollTimes: [Double] = []
     /// The group's committed partitions, sorted (shared with its snapshot).
     private(set) var partitions: [TopicPartition] = []
-    /// Partition `i`'s samples, oldest first: `counts[i]` of them from `i * capacity` on.
-    private var offsets: [PartitionWindow.Offsets] = []
+    /// How many samples partition `i` has; they are at slots `i * capacity` on, oldest first.
     private var counts: [UInt16] = []
     /// Since when partition `i`'s committed offset has had its value (it may
     /// predate the window); NaN before its first sample.
     private var committedSince: [Double] = []
+    /// Partition `i`'s newest committed offset: what narrow samples count from.
+    private var bases: [Int64] = []
+    /// The samples while the group is narrow (`wide` empty).
+    private var narrow: [Narrow] = []
+    /// The samples once a group partition's offsets did not fit in a narrow sample.
+    private var wide: [PartitionWindow.Offsets] = []
+
+    /// A sample as two differences: the committed offset from the partition's
+    /// newest one, the log end from the committed offset (`Int32.min`: unknown).
+    private struct Narrow: Sendable {
+        var committed: Int32
+        var logEnd: Int32
+
+        static let unused = Narrow(committed: 0, logEnd: .min)
+
+        private init(committed: Int32, logEnd: Int32) {
+            self.committed = committed
+            self.logEnd = logEnd
+        }
+
+        init?(_ offsets: PartitionWindow.Offsets, base: Int64) {
+            let (committed, overflow) = offsets.committed.subtractingReportingOverflow(base)
+            guard !overflow, let committed = Int32(exactly: committed) else { return nil }
+            self.committed = committed
+            guard let logEnd = offsets.logEnd else {
+                self.logEnd = .min
+                return
+            }
+            let (difference, logEndOverflow) = logEnd.subtractingReportingOverflow(offsets.committed)
+            guard !logEndOverflow, difference > Int64(Int32.min), let narrowed = Int32(exactly: difference) else { return nil }
+            self.logEnd = narrowed
+        }
+
+        func offsets(base: Int64) -> PartitionWindow.Offsets {
+            let committed = base &+ Int64(self.committed)
+            return PartitionWindow.Offsets(committed: committed, logEnd: logEnd == .min ? nil : committed &+ Int64(logEnd))
+        }
+    }
 
     /// No partition and no poll yet.
     init(capacity: Int) {
@@ -41,9 +82,10 @@ struct GroupWindows: Sendable {
         pollTimes.append(time)
         if pollTimes.count > capacity { pollTimes.removeFirst(pollTimes.count - capacity) }
         self.partitions = partitions
-        offsets = Array(repeating: PartitionWindow.Offsets(committed: 0, logEnd: nil), count: partitions.count * capacity)
         counts = Array(repeating: 0, count: partitions.count)
         committedSince = Array(repeating: .nan, count: partitions.count)
+        bases = Array(repeating: 0, count: partitions.count)
+        narrow = Array(repeating: .unused, count: partitions.count * capacity)
     }
 
     /// Where `partition` is in the previous windows, looked up by walking
@@ -60,29 +102,66 @@ struct GroupWindows: Sendable {
     mutating func record(
         _ index: Int, committed: Int64, logEnd: Int64?, carriedFrom previous: GroupWindows, at previousIndex: Int?
     ) {
-        let start = index * capacity
-        var count = 0
+        let newest = PartitionWindow.Offsets(committed: committed, logEnd: logEnd)
+        // The newest capacity - 1 samples stay; the oldest leaves when full.
+        var kept = 0..<0
         var since = Double.nan
         if let previousIndex {
-            // The newest capacity - 1 samples stay; the oldest leaves when full.
-            let previousCount = Int(previous.counts[previousIndex])
-            let kept = min(previousCount, capacity - 1)
-            let previousEnd = previousIndex * capacity + previousCount
-            for offset in 0..<kept { offsets[start + offset] = previous.offsets[previousEnd - kept + offset] }
-            count = kept
+            let previousCount = previous.count(previousIndex)
+            kept = max(0, previousCount - (capacity - 1))..<previousCount
             since = previous.committedSince[previousIndex]
-            if previousCount > 0, previous.offsets[previousEnd - 1].committed != committed { since = .nan }
+            if previousCount > 0, previous.sample(previousIndex, previousCount - 1).committed != committed { since = .nan }
         }
         if since.isNaN { since = pollTimes[pollTimes.count - 1] }
-        offsets[start + count] = PartitionWindow.Offsets(committed: committed, logEnd: logEnd)
-        counts[index] = UInt16(count + 1)
         committedSince[index] = since
-        assert(count + 1 <= pollTimes.count, "a sample without a poll time")
+        bases[index] = committed
+        counts[index] = UInt16(kept.count + 1)
+        assert(kept.count + 1 <= pollTimes.count, "a sample without a poll time")
+
+        let start = index * capacity
+        // `kept` is empty when there is no previous window, so the index is never 0 by default.
+        let carried = kept.lazy.map { previous.sample(previousIndex ?? 0, $0) }
+        if wide.isEmpty, let first = Narrow(newest, base: committed) {
+            var fits = true
+            for (slot, sample) in carried.enumerated() {
+                guard let narrowed = Narrow(sample, base: committed) else {
+                    fits = false
+                    break
+                }
+                narrow[start + slot] = narrowed
+            }
+            if fits {
+                narrow[start + kept.count] = first
+                return
+            }
+        }
+        widen(before: index)
+        for (slot, sample) in carried.enumerated() { wide[start + slot] = sample }
+        wide[start + kept.count] = newest
+    }
+
+    /// Turns the samples of partitions `0..<end` wide, and the rest of the
+    /// buffer into wide slots (once per group and poll at most).
+    private mutating func widen(before end: Int) {
+        guard wide.isEmpty else { return }
+        wide = Array(repeating: PartitionWindow.Offsets(committed: 0, logEnd: nil), count: partitions.count * capacity)
+        for index in 0..<end {
+            for slot in 0..<count(index) { wide[index * capacity + slot] = narrow[index * capacity + slot].offsets(base: bases[index]) }
+        }
+        narrow = []
+    }
+
+    /// How many samples partition `index` has.
+    private func count(_ index: Int) -> Int { Int(counts[index]) }
+
+    /// Sample `slot` (0 the oldest) of partition `index`.
+    private func sample(_ index: Int, _ slot: Int) -> PartitionWindow.Offsets {
+        wide.isEmpty ? narrow[index * capacity + slot].offsets(base: bases[index]) : wide[index * capacity + slot]
     }
 
     /// Partition `index`'s samples, oldest first.
-    private func samples(_ index: Int) -> ArraySlice<PartitionWindow.Offsets> {
-        offsets[index * capacity ..< index * capacity + Int(counts[index])]
+    private func samples(_ index: Int) -> LazyMapCollection<Range<Int>, PartitionWindow.Offsets> {
+        (0..<count(index)).lazy.map { sample(index, $0) }
     }
 
     /// ``PartitionWindow/status(groupHasMembers:stopAfter:)`` of partition `index`.
@@ -95,6 +174,6 @@ struct GroupWindows: Sendable {
 
     /// ``PartitionWindow/rates`` of partition `index`.
     func rates(_ index: Int) -> (consumption: Double, production: Double)? {
-        PartitionWindow.rates(of: samples(index), times: pollTimes.suffix(Int(counts[index])))
+        PartitionWindow.rates(of: samples(index), times: pollTimes.suffix(count(index)))
     }
 }

@@ -128,8 +128,8 @@ public struct PartitionWindow: Sendable {
 
     /// ``status(groupHasMembers:stopAfter:)`` of a window given as its
     /// samples, oldest first, the newest sample's time and `committedSince`.
-    static func status(
-        of offsets: ArraySlice<Offsets>, newestTime: Double?, committedSince: Double?, capacity: Int,
+    static func status<Samples: RandomAccessCollection<Offsets>>(
+        of offsets: Samples, newestTime: Double?, committedSince: Double?, capacity: Int,
         groupHasMembers: Bool, stopAfter: Double
     ) -> LagStatus {
         guard let newest = offsets.last, let newestTime, let lag = newest.lag, lag > 0 else { return .ok }
@@ -150,7 +150,9 @@ public struct PartitionWindow: Sendable {
     }
 
     /// ``rates`` of a window given as its samples and their times, oldest first.
-    static func rates(of offsets: ArraySlice<Offsets>, times: ArraySlice<Double>) -> (consumption: Double, production: Double)? {
+    static func rates<Samples: RandomAccessCollection<Offsets>>(
+        of offsets: Samples, times: ArraySlice<Double>
+    ) -> (consumption: Double, production: Double)? {
         guard let first = offsets.first, let last = offsets.last, let firstTime = times.first, let lastTime = times.last else {
             return nil
         }

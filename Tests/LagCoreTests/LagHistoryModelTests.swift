@@ -24,18 +24,22 @@ import Testing
         }
     }
 
-    /// Polls from random draws: log ends that grow, stay, go unknown, vanish
-    /// or restart lower; groups that commit forwards and sometimes backwards,
-    /// lose and regain partitions and members, vanish or cannot be read.
+    /// Polls from random draws: log ends that grow (now and then by more than
+    /// 32 bits hold), stay, go unknown, vanish or restart lower; groups that
+    /// commit forwards (sometimes by billions) and backwards, lose and regain
+    /// partitions and members, vanish or cannot be read.
     static func polls(from draws: [UInt64]) -> [Poll] {
         var logEnds: [TopicPartition: Int64] = [:]
         var committed: [String: [TopicPartition: Int64]] = [:]
         var polls: [Poll] = []
         for draw in draws {
-            var bits = draw
+            // Each poll's choices come from a SplitMix64 sequence seeded by its draw.
+            var state = draw
             func take(_ count: UInt64) -> UInt64 {
-                defer { bits >>= 4 }
-                return bits % count
+                state &+= 0x9E37_79B9_7F4A_7C15
+                var mixed = (state ^ (state >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+                return (mixed ^ (mixed >> 31)) % count
             }
             var offsets: [TopicPartition: PartitionOffsets] = [:]
             for partition in partitions {
@@ -44,7 +48,8 @@ import Testing
                 case 0: continue  // not in this poll
                 case 1: offsets[partition] = PartitionOffsets(logStart: 0, logEnd: nil)
                 case 2: logEnds[partition] = end / 4  // recreated: the log restarts lower
-                case 3...8: break
+                case 3: logEnds[partition] = end + 3_000_000_000  // a lag beyond 32 bits: wide samples
+                case 4...8: break
                 default: logEnds[partition] = end + Int64(take(4)) * 5
                 }
                 if offsets[partition] == nil { offsets[partition] = PartitionOffsets(logStart: 0, logEnd: logEnds[partition] ?? end) }
@@ -58,7 +63,11 @@ import Testing
                 var groupOffsets: [TopicPartition: Int64] = [:]
                 for partition in partitions where take(4) != 0 {
                     let last = committed[group]?[partition] ?? 40
-                    groupOffsets[partition] = take(8) == 0 ? max(0, last - 3) : last + Int64(take(3)) * 4
+                    switch take(16) {
+                    case 0, 1: groupOffsets[partition] = max(0, last - 3)
+                    case 2: groupOffsets[partition] = last + 5_000_000_000  // a jump beyond 32 bits
+                    default: groupOffsets[partition] = last + Int64(take(3)) * 4
+                    }
                 }
                 committed[group] = groupOffsets
                 let members = choice % 2 == 0
