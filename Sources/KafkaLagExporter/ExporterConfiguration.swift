@@ -113,37 +113,24 @@ struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// A name as one component of an error's key path: as written when it is
     /// a plain name (letters, digits, `_`, `-`, `.`, as every key the exporter
-    /// knows and every librdkafka property), otherwise in double quotes with
-    /// `\`, `"` and invisible characters escaped, so that a key such as `.*<<`
-    /// cannot read as a path and a control or bidi character in a key cannot
-    /// reach a terminal.
+    /// knows and every librdkafka property), otherwise in double quotes, with
+    /// `\` and `"` escaped and the characters a terminal would act on or hide
+    /// escaped as `lag` escapes them (``TerminalText``: `\n`, `\0`,
+    /// `\u{202E}`), so that a key such as `.*<<` cannot read as a path and a
+    /// control or bidi character in a key cannot reach a terminal.
     static func pathComponent(_ name: String) -> String {
         let isPlain = (name.first.map { $0.isLetter || $0.isNumber || $0 == "_" } ?? false)
             && name.allSatisfy { $0.isLetter || $0.isNumber || "_-.".contains($0) }
-            && name.unicodeScalars.allSatisfy { !isInvisible($0) }
+            && !name.unicodeScalars.contains(where: TerminalText.needsEscape)
         guard !isPlain else { return name }
         var quoted = "\""
         for scalar in name.unicodeScalars {
             switch scalar {
-            case "\\": quoted += "\\\\"
-            case "\"": quoted += "\\\""
-            case "\n": quoted += "\\n"
-            case "\t": quoted += "\\t"
-            case "\r": quoted += "\\r"
-            case _ where isInvisible(scalar): quoted += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            case "\\", "\"": quoted += "\\" + String(scalar)
+            case _ where TerminalText.needsEscape(scalar): quoted += scalar.escaped(asASCII: true)
             default: quoted.unicodeScalars.append(scalar)
             }
         }
         return quoted + "\""
-    }
-
-    /// Control, format (bidi overrides, zero-width), separator, private-use,
-    /// surrogate and unassigned scalars, and every space but U+0020.
-    private static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.properties.generalCategory {
-        case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .surrogate, .unassigned: true
-        case .spaceSeparator: scalar != " "
-        default: false
-        }
     }
 }

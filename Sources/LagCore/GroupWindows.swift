@@ -120,11 +120,11 @@ struct GroupWindows: Sendable {
 
         let start = index * capacity
         // `kept` is empty when there is no previous window, so the index is never 0 by default.
-        let carried = kept.lazy.map { previous.sample(previousIndex ?? 0, $0) }
+        let previousIndex = previousIndex ?? 0
         if wide.isEmpty, let first = Narrow(newest, base: committed) {
             var fits = true
-            for (slot, sample) in carried.enumerated() {
-                guard let narrowed = Narrow(sample, base: committed) else {
+            for (slot, sample) in kept.enumerated() {
+                guard let narrowed = Narrow(previous.sample(previousIndex, sample), base: committed) else {
                     fits = false
                     break
                 }
@@ -136,7 +136,7 @@ struct GroupWindows: Sendable {
             }
         }
         widen(before: index)
-        for (slot, sample) in carried.enumerated() { wide[start + slot] = sample }
+        for (slot, sample) in kept.enumerated() { wide[start + slot] = previous.sample(previousIndex, sample) }
         wide[start + kept.count] = newest
     }
 
@@ -159,21 +159,21 @@ struct GroupWindows: Sendable {
         wide.isEmpty ? narrow[index * capacity + slot].offsets(base: bases[index]) : wide[index * capacity + slot]
     }
 
-    /// Partition `index`'s samples, oldest first.
-    private func samples(_ index: Int) -> LazyMapCollection<Range<Int>, PartitionWindow.Offsets> {
-        (0..<count(index)).lazy.map { sample(index, $0) }
-    }
-
-    /// ``PartitionWindow/status(groupHasMembers:stopAfter:)`` of partition `index`.
-    func status(_ index: Int, groupHasMembers: Bool, stopAfter: Double) -> LagStatus {
+    /// ``PartitionWindow/status(groupHasMembers:stopAfter:)`` and
+    /// ``PartitionWindow/rates`` of partition `index`, from its samples
+    /// decoded on the stack (no allocation).
+    func evaluate(
+        _ index: Int, groupHasMembers: Bool, stopAfter: Double
+    ) -> (status: LagStatus, rates: (consumption: Double, production: Double)?) {
+        let count = count(index)
         let since = committedSince[index]
-        return PartitionWindow.status(
-            of: samples(index), newestTime: pollTimes.last, committedSince: since.isNaN ? nil : since, capacity: capacity,
-            groupHasMembers: groupHasMembers, stopAfter: stopAfter)
-    }
-
-    /// ``PartitionWindow/rates`` of partition `index`.
-    func rates(_ index: Int) -> (consumption: Double, production: Double)? {
-        PartitionWindow.rates(of: samples(index), times: pollTimes.suffix(count(index)))
+        return withUnsafeTemporaryAllocation(of: PartitionWindow.Offsets.self, capacity: count) { buffer in
+            for slot in 0..<count { buffer.initializeElement(at: slot, to: sample(index, slot)) }
+            let samples = UnsafeBufferPointer(buffer)
+            let status = PartitionWindow.status(
+                of: samples, newestTime: pollTimes.last, committedSince: since.isNaN ? nil : since, capacity: capacity,
+                groupHasMembers: groupHasMembers, stopAfter: stopAfter)
+            return (status, PartitionWindow.rates(of: samples, times: pollTimes.suffix(count)))
+        }
     }
 }

@@ -125,10 +125,10 @@ public struct LagHistory: Sendable {
                 } else {
                     groupSeconds.append(nil)
                 }
-                let status = groupWindows.status(index, groupHasMembers: hasMembers, stopAfter: stopAfter)
+                let (status, rates) = groupWindows.evaluate(index, groupHasMembers: hasMembers, stopAfter: stopAfter)
                 groupStatus.append(status)
                 worst = max(worst, status)
-                if let rates = groupWindows.rates(index) {
+                if let rates {
                     consumption = (consumption ?? 0) + rates.consumption
                     production = (production ?? 0) + rates.production
                 }

@@ -10,7 +10,7 @@
 /// and an emoji base followed by the emoji variation selector U+FE0F take two.
 /// Per scalar this agrees with glibc's `wcwidth` (Unicode 14 tables, glibc
 /// 2.36), which `HostileInputPropertyTests` uses as the oracle.
-enum TerminalText {
+package enum TerminalText {
     /// Escapes control characters (newline, tab, escape sequences), line and
     /// paragraph separators, invisible format characters (bidirectional
     /// overrides, zero-width space; the emoji joiner U+200D and emoji tag
@@ -31,7 +31,7 @@ enum TerminalText {
     }
 
     /// Whether ``printable(_:)`` escapes `scalar`.
-    static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+    package static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.properties.generalCategory {
         case .control, .lineSeparator, .paragraphSeparator, .unassigned, .surrogate:
             true
