@@ -119,7 +119,7 @@ struct GroupWindows: Sendable {
         assert(kept.count + 1 <= pollTimes.count, "a sample without a poll time")
 
         let start = index * capacity
-        // `kept` is empty when there is no previous window, so the index is never 0 by default.
+        // Without a previous window `kept` is empty, so this 0 is never read.
         let previousIndex = previousIndex ?? 0
         if wide.isEmpty, let first = Narrow(newest, base: committed) {
             var fits = true

@@ -33,7 +33,7 @@ public enum LagStatus: Int, Sendable, Hashable, CaseIterable, Comparable, Custom
 ///
 /// Stored as 16 bytes per poll (committed offset and log end) plus the times
 /// of the polls. ``LagHistory`` keeps the windows of a group in one buffer
-/// instead (``GroupWindows``) and applies the same rules to its slices.
+/// instead (``GroupWindows``) and applies the same rules to its samples.
 public struct PartitionWindow: Sendable {
     /// One poll's view.
     public struct Sample: Sendable, Hashable {
