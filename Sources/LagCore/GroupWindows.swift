@@ -110,7 +110,8 @@ struct GroupWindows: Sendable {
             let previousCount = previous.count(previousIndex)
             kept = max(0, previousCount - (capacity - 1))..<previousCount
             since = previous.committedSince[previousIndex]
-            if previousCount > 0, previous.sample(previousIndex, previousCount - 1).committed != committed { since = .nan }
+            // `bases` holds each partition's newest committed offset.
+            if previous.bases[previousIndex] != committed { since = .nan }
         }
         if since.isNaN { since = pollTimes[pollTimes.count - 1] }
         committedSince[index] = since

@@ -34,7 +34,7 @@ public enum LagStatus: Int, Sendable, Hashable, CaseIterable, Comparable, Custom
 /// Stored as 16 bytes per poll (committed offset and log end) plus the times
 /// of the polls. ``LagHistory`` keeps the windows of a group in one buffer
 /// instead (``GroupWindows``) and applies the same rules to its samples.
-public struct PartitionWindow: Sendable {
+public struct PartitionWindow: Sendable, Hashable {
     /// One poll's view.
     public struct Sample: Sendable, Hashable {
         public var time: Double
@@ -67,8 +67,7 @@ public struct PartitionWindow: Sendable {
 
     /// Oldest first, at most `capacity`.
     private var offsets: [Offsets] = []
-    /// Poll times, oldest first: the last `offsets.count` of them are the
-    /// samples' times. At most `capacity` long.
+    /// The samples' poll times, oldest first: one per sample.
     private var times: [Double] = []
     public let capacity: Int
     /// Since when the committed offset has had its current value (it may
@@ -84,7 +83,7 @@ public struct PartitionWindow: Sendable {
 
     /// Oldest first, at most `capacity`.
     public var samples: [Sample] {
-        zip(times.suffix(offsets.count), offsets).map { Sample(time: $0, committed: $1.committed, logEnd: $1.logEnd) }
+        zip(times, offsets).map { Sample(time: $0, committed: $1.committed, logEnd: $1.logEnd) }
     }
 
     public mutating func append(_ sample: Sample) {
@@ -97,7 +96,7 @@ public struct PartitionWindow: Sendable {
         if offsets.last?.committed != committed { committedSince = time }
         if offsets.count == capacity { offsets.removeFirst() }
         offsets.append(Offsets(committed: committed, logEnd: logEnd))
-        assert(times.count >= offsets.count, "a sample without a time")
+        assert(times.count == offsets.count, "one time per sample")
     }
 
     /// The status at the newest sample.
@@ -123,7 +122,7 @@ public struct PartitionWindow: Sendable {
     /// producers wrote (log-end growth) across the window; nil with fewer than
     /// two samples or no elapsed time.
     public var rates: (consumption: Double, production: Double)? {
-        Self.rates(of: offsets[...], times: times.suffix(offsets.count))
+        Self.rates(of: offsets[...], times: times[...])
     }
 
     /// ``status(groupHasMembers:stopAfter:)`` of a window given as its
@@ -165,21 +164,5 @@ public struct PartitionWindow: Sendable {
             produced = max(0, endOffset - startOffset)
         }
         return (Double(consumed) / elapsed, Double(produced) / elapsed)
-    }
-}
-
-/// Equal when they hold the same samples, capacity and `committedSince`,
-/// whatever older poll times a shared time array still holds.
-extension PartitionWindow: Hashable {
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.capacity == rhs.capacity && lhs.committedSince == rhs.committedSince && lhs.offsets == rhs.offsets
-            && lhs.times.suffix(lhs.offsets.count).elementsEqual(rhs.times.suffix(rhs.offsets.count))
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(capacity)
-        hasher.combine(committedSince)
-        hasher.combine(offsets)
-        for time in times.suffix(offsets.count) { hasher.combine(time) }
     }
 }
