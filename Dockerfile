@@ -21,7 +21,7 @@ FROM swift:6.1-noble AS build
 # (librdkafka-dev 2.3.x).
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends librdkafka-dev pkg-config zlib1g-dev \
+    && apt-get install -y --no-install-recommends librdkafka-dev libjemalloc-dev pkg-config zlib1g-dev \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -55,7 +55,7 @@ LABEL org.opencontainers.image.title="kafka-lag-exporter" \
 # Same reasoning as in the build stage for not pinning exact versions.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends librdkafka1 ca-certificates \
+    && apt-get install -y --no-install-recommends librdkafka1 libjemalloc2 ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 
 COPY --from=build /out/ /

@@ -61,8 +61,12 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"]), .brew(["librdkafka"])]
         ),
-        // glibc's mallopt/malloc_trim, which the Glibc module does not export (MemoryTuning.swift).
-        .systemLibrary(name: "CMalloc"),
+        // The daemon's allocator on Linux: jemalloc and the options it starts with
+        // (allocator.c; why in MemoryTuning.swift). Other platforms keep the system's.
+        .target(
+            name: "CAllocator",
+            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
+        ),
         // Safe async Swift admin client over librdkafka.
         .target(
             name: "KafkaAdmin",
@@ -85,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "KafkaLagExporter",
             dependencies: [
-                "CMalloc",
+                "CAllocator",
                 "KafkaAdmin",
                 "LagCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

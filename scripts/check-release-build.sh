@@ -4,8 +4,11 @@
 # own scratch path (.build-release, so the debug .build/ is left alone), then
 # checks what the binary needs at run time:
 #
-#   - its direct dependencies (readelf -d: NEEDED) are libc-level libraries and
-#     librdkafka only, so the runtime image needs nothing but librdkafka1;
+#   - its direct dependencies (readelf -d: NEEDED) are libc-level libraries,
+#     librdkafka and jemalloc only, so the runtime image needs nothing but
+#     librdkafka1 and libjemalloc2; jemalloc comes before libc (so its malloc
+#     is everyone's) and the binary exports the malloc_conf jemalloc reads
+#     (Sources/CAllocator);
 #     the one exception, libz.so.1 (gzip of /metrics, through compress-nio), is
 #     accepted only because librdkafka itself needs it too: it adds nothing to
 #     the image;
@@ -31,6 +34,7 @@ fail() { printf '[release-build] FAIL: %s\n' "$*" >&2; exit 1; }
 # The C library and the compiler runtime: present on every glibc system.
 LIBC_LEVEL_RE='^(libc\.so\.6|libm\.so\.6|libdl\.so\.2|libpthread\.so\.0|librt\.so\.1|libutil\.so\.1|ld-linux-[a-z0-9_-]+\.so\.[0-9]+|libgcc_s\.so\.1|libstdc\+\+\.so\.6|linux-vdso\.so\.1)$'
 RDKAFKA_RE='^librdkafka\.so\.1$'
+ALLOCATOR_RE='^libjemalloc\.so\.2$'
 # Direct dependencies accepted beyond those, each only if librdkafka needs it too.
 ALSO_FROM_RDKAFKA=(libz.so.1)
 
@@ -68,6 +72,8 @@ for lib in "${needed[@]}"; do
         printf '    %-28s ok (libc level)\n' "$lib"
     elif [[ "$lib" =~ $RDKAFKA_RE ]]; then
         printf '    %-28s ok (librdkafka)\n' "$lib"
+    elif [[ "$lib" =~ $ALLOCATOR_RE ]]; then
+        printf '    %-28s ok (the allocator)\n' "$lib"
     elif [[ " ${ALSO_FROM_RDKAFKA[*]} " == *" $lib "* ]] && in_rdkafka_deps "$lib"; then
         printf '    %-28s ok (librdkafka needs it too: adds nothing to the image)\n' "$lib"
     else
@@ -80,7 +86,7 @@ done
 # librdkafka's dependencies: in particular no Swift runtime library.
 while read -r lib; do
     [ -n "$lib" ] || continue
-    if [[ "$lib" =~ $LIBC_LEVEL_RE || "$lib" =~ $RDKAFKA_RE ]] || in_rdkafka_deps "$lib"; then
+    if [[ "$lib" =~ $LIBC_LEVEL_RE || "$lib" =~ $RDKAFKA_RE || "$lib" =~ $ALLOCATOR_RE ]] || in_rdkafka_deps "$lib"; then
         continue
     fi
     problems+=("ldd resolves $lib, which neither libc nor librdkafka brings")
@@ -88,6 +94,21 @@ done < <(ldd "$BIN" | awk '{print $1}' | xargs -n1 basename)
 if ldd "$BIN" | grep -Eq 'libswift|libFoundation|libdispatch|libBlocksRuntime'; then
     problems+=("the Swift runtime is linked dynamically (expected --static-swift-stdlib)")
 fi
+
+# jemalloc is the allocator of the whole process only if the loader finds its
+# malloc before libc's, and it starts with our options only if it can see the
+# binary's malloc_conf.
+jemalloc_at=-1; libc_at=-1
+for i in "${!needed[@]}"; do
+    [[ "${needed[$i]}" =~ $ALLOCATOR_RE ]] && jemalloc_at=$i
+    [ "${needed[$i]}" = libc.so.6 ] && libc_at=$i
+done
+if (( jemalloc_at < 0 || libc_at < 0 || jemalloc_at > libc_at )); then
+    problems+=("libjemalloc.so.2 must be a direct dependency listed before libc.so.6 (NEEDED positions $jemalloc_at, $libc_at)")
+fi
+dynamic_symbols=$(readelf --dyn-syms -W "$BIN")
+grep -Eq ' OBJECT +GLOBAL +DEFAULT +[0-9]+ malloc_conf$' <<<"$dynamic_symbols" \
+    || problems+=("the binary does not export malloc_conf: jemalloc would start with its defaults")
 
 # Package.swift's release link flags (releaseLinkerSettings): packed relative
 # relocations and no exported symbol table, about 7 MiB less resident memory.

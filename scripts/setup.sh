@@ -68,6 +68,7 @@ version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ];
 apt_install ca-certificates pkg-config make libssl-dev libsasl2-dev libzstd-dev liblz4-dev \
     zlib1g-dev libcurl4-openssl-dev debian-archive-keyring gzip prometheus \
     openssl stunnel4  # the TLS tests: certificates, and a TLS terminator in front of the test broker
+apt_install libjemalloc-dev  # the exporter's allocator (Sources/CAllocator)
 apt_install wrk curl  # the web endpoint tests: 1,000 concurrent scrapes, HTTPS and basic auth from a real client
 
 # --- librdkafka >= 2.10 --------------------------------------------------------

@@ -273,6 +273,9 @@ def run_size(args, size):
         result["rss_anon_mib"] = round(status["RssAnon"] / 1024, 1)
         result["rss_file_mib"] = round(status["RssFile"] / 1024, 1)
         result["threads"] = status["Threads"]
+        if args.smaps:
+            with open(f"/proc/{serve.pid}/smaps") as f, open(f"{args.smaps}.{groups}x{topics}x{partitions}", "w") as out:
+                out.write(f.read())
 
         # /metrics: size and scrape time (client-side, loopback), plain and gzip.
         plain, zipped = [], []
@@ -394,6 +397,8 @@ def main():
     parser.add_argument("--check", action="store_true",
                         help="exit 1 unless requests per poll stay within O(brokers + groups) and RSS is flat")
     parser.add_argument("--json", default=None)
+    parser.add_argument("--smaps", default=None,
+                        help="write serve's /proc/PID/smaps at the last poll to SMAPS.GxTxP (where the RSS is)")
     parser.add_argument("--markdown", default=None)
     args = parser.parse_args()
     results = []

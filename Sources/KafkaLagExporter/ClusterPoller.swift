@@ -97,8 +97,6 @@ struct ClusterPoller: Service {
                 "cluster": "\(collector.cluster)", "groups": "\(outcome.snapshot.groups.count)",
                 "partitions": "\(outcome.snapshot.partitionOffsets.count)", "duration_ms": "\(duration.milliseconds)",
             ])
-            // The previous snapshot is gone now: give its pages back rather than keep them for the next poll.
-            MemoryTuning.releaseFreeMemory()
             return true
         } catch {
             guard !Task.isCancelled else { return false }

@@ -67,8 +67,6 @@ struct HTTPEndpoints: Sendable {
                 }
             }
             try await writer.finish(nil)
-            // A big page leaves megabytes of freed chunks and renderer state behind.
-            MemoryTuning.releaseFreeMemory()
         }
         return Response(status: .ok, headers: Self.metricsHeaders(gzip: gzip), body: body)
     }

@@ -137,7 +137,6 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        MemoryTuning.limitArenas()
         let configuration: ExporterConfiguration
         let metricFilter: NameFilter
         let shard: Shard
