@@ -28,14 +28,17 @@ WORKDIR /src
 
 # Dependencies first: this layer is reused while only sources change.
 COPY Package.swift ./
+# Release links place the functions of this list first (Package.swift, releaseLinkerSettings).
+COPY scripts/symbol-order.txt ./scripts/
 RUN swift package resolve
 
 COPY Sources ./Sources
 COPY Tests ./Tests
 # install -s strips the symbol table (about 115 MiB -> 70 MiB; crash backtraces
 # then show addresses instead of function names).
-RUN swift build -c release --static-swift-stdlib --product kafka-lag-exporter \
-    && install -D -s -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/kafka-lag-exporter" \
+# The flags of scripts/release-flags.sh (scripts/check-release-build.sh checks that they match).
+RUN swift build -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections --product kafka-lag-exporter \
+    && install -D -s -m 0755 "$(swift build -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections --show-bin-path)/kafka-lag-exporter" \
         /out/usr/local/bin/kafka-lag-exporter
 
 FROM ubuntu:24.04 AS runtime

@@ -11,7 +11,7 @@ build: setup
 	$(SWIFT) build
 
 release: setup
-	$(SWIFT) build -c release --static-swift-stdlib
+	bash -c 'source scripts/release-flags.sh && $(SWIFT) build "$${RELEASE_FLAGS[@]}"'
 
 # Everything CI checks: the platform files (hadolint, yamllint, kustomize +
 # kubernetes-validate, promtool), the release build with the static Swift

@@ -17,6 +17,10 @@ let swiftSettings: [SwiftSetting] = [
 /// that nothing looks up) and identical code folding. Each page the kernel maps
 /// in stays resident, so a smaller, denser binary is a smaller process: about
 /// 7 MiB less resident memory (docs/benchmarks.md, "Where the time and memory go").
+/// The functions `serve` runs on every poll and scrape (scripts/symbol-order.txt,
+/// written by scripts/symbol-order.sh) go first and together: a page fault maps
+/// the 16 pages around it, so scattered, they kept some 10 MiB of code resident;
+/// together about 7 (needs the function sections of scripts/release-flags.sh).
 let releaseLinkerSettings: [LinkerSetting] = [
     .unsafeFlags(
         [
@@ -24,6 +28,8 @@ let releaseLinkerSettings: [LinkerSetting] = [
             "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
             "-Xlinker", "--no-export-dynamic",
             "-Xlinker", "--icf=all",
+            "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/scripts/symbol-order.txt",
+            "-Xlinker", "--no-warn-symbol-ordering",
         ],
         .when(configuration: .release)
     ),

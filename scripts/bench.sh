@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmarks of docs/benchmarks.md.
 #  1. release builds of kafka-lag-exporter and kafka-lag-fixture as the image
-#     ships them (--static-swift-stdlib and Package.swift's release link flags,
+#     ships them (scripts/release-flags.sh and Package.swift's release link flags,
 #     scratch path .build-release, shared with scripts/check-release-build.sh);
 #  2. in-process benchmarks (ordo-one/benchmark: Benchmarks/LagCoreBenchmarks);
 #  3. the macro benchmark against a real Tansu broker at three sizes
@@ -21,7 +21,8 @@ cd "$(dirname "$0")/.."
 SCRATCH=.build-bench
 OUT=${BENCH_OUT:-docs/benchmarks-results.md}
 SIZES=${BENCH_SIZES:-10x2x50,100x20x50,1000x200x50}
-RELEASE=(-c release --static-swift-stdlib --scratch-path .build-release)
+source scripts/release-flags.sh
+RELEASE=("${RELEASE_FLAGS[@]}" --scratch-path .build-release)
 
 TANSU=${TANSU_BIN:-.tools/bin/tansu}
 [[ -x $TANSU ]] || { echo "bench: $TANSU missing: run make setup" >&2; exit 1; }

@@ -15,7 +15,8 @@
 #   - everything ldd resolves is libc-level, librdkafka, or one of librdkafka's
 #     own dependencies (no Swift runtime, Foundation or dispatch library);
 #   - it was linked with Package.swift's release link flags (DT_RELR, no
-#     exported symbol table);
+#     exported symbol table, the functions of scripts/symbol-order.txt first
+#     and together), and the Dockerfile builds with scripts/release-flags.sh;
 #   - the binary runs (--version) and prints its size.
 #
 # Takes several minutes on 2 cores the first time; run after scripts/setup.sh.
@@ -26,7 +27,8 @@ cd "$ROOT"
 SWIFT="${SWIFT:-swift}"
 SCRATCH="${SCRATCH:-.build-release}"
 PRODUCT="kafka-lag-exporter"
-BUILD_FLAGS=(-c release --static-swift-stdlib --product "$PRODUCT" --scratch-path "$SCRATCH")
+source scripts/release-flags.sh
+BUILD_FLAGS=("${RELEASE_FLAGS[@]}" --product "$PRODUCT" --scratch-path "$SCRATCH")
 
 log() { printf '[release-build] %s\n' "$*"; }
 fail() { printf '[release-build] FAIL: %s\n' "$*" >&2; exit 1; }
@@ -109,6 +111,34 @@ fi
 dynamic_symbols=$(readelf --dyn-syms -W "$BIN")
 grep -Eq ' OBJECT +GLOBAL +DEFAULT +[0-9]+ malloc_conf$' <<<"$dynamic_symbols" \
     || problems+=("the binary does not export malloc_conf: jemalloc would start with its defaults")
+
+# The Dockerfile builds with the same flags (scripts/release-flags.sh).
+grep -Fq "swift build ${RELEASE_FLAGS[*]} --product $PRODUCT" Dockerfile \
+    || problems+=("the Dockerfile does not build with the flags of scripts/release-flags.sh: ${RELEASE_FLAGS[*]}")
+
+# The functions of scripts/symbol-order.txt come first and together: the span
+# of their addresses is little more than the sum of their sizes (without the
+# function sections of release-flags.sh, or without the ordering, they spread
+# over the whole text segment).
+ordering=$(nm --defined-only -S "$BIN" | python3 -c '
+import sys
+listed = set(open(sys.argv[1]).read().split())
+seen, low, high, total = set(), None, 0, 0
+for line in sys.stdin:
+    fields = line.split()
+    if len(fields) != 4 or fields[2] not in "tT" or fields[3] not in listed or fields[3] in seen:
+        continue
+    seen.add(fields[3])
+    address, size = int(fields[0], 16), int(fields[1], 16)
+    low = address if low is None else min(low, address)
+    high, total = max(high, address + size), total + size
+print(len(seen), total, high - (low or 0))
+' scripts/symbol-order.txt)
+read -r ordered_count ordered_bytes ordered_span <<<"$ordering"
+log "symbol order: $ordered_count listed functions, $ordered_bytes bytes over a span of $ordered_span bytes"
+if (( ordered_count < 1000 || ordered_span > 2 * ordered_bytes + 65536 )); then
+    problems+=("the functions of scripts/symbol-order.txt are not placed together ($ordered_count found, $ordered_bytes bytes over $ordered_span)")
+fi
 
 # Package.swift's release link flags (releaseLinkerSettings): packed relative
 # relocations and no exported symbol table, about 7 MiB less resident memory.

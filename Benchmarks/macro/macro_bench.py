@@ -114,6 +114,14 @@ def proc_status(pid):
     return out  # kB (Threads: count)
 
 
+def drop_from_page_cache(path):
+    fd = os.open(os.path.realpath(path), os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
 def http_get(url, gzip_ok=False, timeout=30):
     request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"} if gzip_ok else {})
     started = time.perf_counter()
@@ -178,6 +186,13 @@ def run_size(args, size):
             result["error"] = "fixture failed: " + (fixture.stderr.strip().splitlines() or ["?"])[-1][:300]
             return result
         result["tansu_rss_mib"] = round(proc_status(tansu.pid)["VmRSS"] / 1024, 1)
+
+        # Every size starts from the binary on disk, as a container does: its pages
+        # leave the page cache first. How much of the code segment stays resident
+        # depends on how its pages came into the page cache (read in by an exec,
+        # or written by the linker: 10 to 11 against 4 to 6 MiB here), which would
+        # otherwise vary with what ran the binary before (docs/benchmarks.md).
+        drop_from_page_cache(args.exporter)
 
         # `lag --output json`: one poll in a fresh process, end to end.
         lag_times = []

@@ -28,14 +28,15 @@ enum MemoryTuning {
     /// process (the binary's and the libraries' code, constants and data) is
     /// marked `MADV_RANDOM` (a later fault of a data page reads only that page)
     /// and `MADV_PAGEOUT`: its clean pages that no other process maps leave
-    /// memory. Code that other processes map too (a library in use elsewhere,
-    /// another exporter started from the same image on the node) is left by
+    /// memory. Pages that other processes map too (a library in use elsewhere,
+    /// another exporter started from the same image on the node) are left by
     /// the page-out, so this process also drops its own references to the
-    /// pages of each executable mapping (`MADV_DONTNEED`), which only unmaps
+    /// pages of each read-only mapping (`MADV_DONTNEED`), which only unmaps
     /// them: the next use maps them back from the page cache. Never to a
-    /// mapping that holds pages of its own (text relocations, a debugger's
-    /// breakpoint): those would revert to the file. Pages the process wrote
-    /// (initialised data) are anonymous memory: without swap they stay.
+    /// mapping that holds pages of its own (relocated constants, text
+    /// relocations, a debugger's breakpoint): those would revert to the file.
+    /// Pages the process wrote (initialised data) are anonymous memory:
+    /// without swap they stay.
     /// Linux 5.4 or later; an older kernel refuses the advice and nothing changes.
     static func releaseStartupCode() {
         #if os(Linux)
@@ -43,7 +44,7 @@ enum MemoryTuning {
         for mapping in privateFileMappings() {
             _ = madvise(mapping.start, mapping.length, MADV_RANDOM)
             _ = madvise(mapping.start, mapping.length, MADV_PAGEOUT)
-            if mapping.isExecutable && mapping.anonymousBytes == 0 {
+            if !mapping.isWritable && mapping.anonymousBytes == 0 {
                 _ = madvise(mapping.start, mapping.length, MADV_DONTNEED)
             }
         }
@@ -55,8 +56,8 @@ enum MemoryTuning {
     struct FileMapping {
         var start: UnsafeMutableRawPointer
         var length: Int
-        /// Mapped executable and not writable: code.
-        var isExecutable: Bool
+        /// Mapped writable (initialised data), rather than code or constants.
+        var isWritable: Bool
         /// The process's own (copied-on-write) pages in the mapping.
         var anonymousBytes: Int
     }
@@ -92,7 +93,7 @@ enum MemoryTuning {
                   let pointer = UnsafeMutableRawPointer(bitPattern: start) else { continue }
             current = FileMapping(
                 start: pointer, length: Int(end - start),
-                isExecutable: fields[1] == "r-xp", anonymousBytes: 0
+                isWritable: fields[1].contains("w"), anonymousBytes: 0
             )
         }
         if let mapping = current { mappings.append(mapping) }

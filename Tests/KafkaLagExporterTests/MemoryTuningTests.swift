@@ -7,7 +7,7 @@ import Testing
 @Suite struct MemoryTuningTests {
     /// The mappings `MemoryTuning.releaseStartupCode()` advises: private and
     /// file-backed (code, constants, initialised data), never the heap or a stack;
-    /// a library's code is executable and holds no pages of the process's own.
+    /// a library's code is read-only and holds no pages of the process's own.
     @Test func privateFileMappingsHoldLibraryCodeButNeitherHeapNorStack() throws {
         let mappings = MemoryTuning.privateFileMappings()
         func mapping(containing address: UnsafeRawPointer) -> MemoryTuning.FileMapping? {
@@ -18,7 +18,7 @@ import Testing
         ) -> Int32
         let code = unsafeBitCast(mallctl as Mallctl, to: UnsafeRawPointer.self)
         let library = try #require(mapping(containing: code), "jemalloc's mallctl at \(code) is in no private file mapping")
-        #expect(library.isExecutable)
+        #expect(!library.isWritable)
         #expect(library.anonymousBytes == 0)
 
         let heap = try #require(malloc(64))
@@ -28,8 +28,8 @@ import Testing
         withUnsafePointer(to: &local) { #expect(mapping(containing: UnsafeRawPointer($0)) == nil) }
         let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
         #expect(mappings.allSatisfy { $0.length > 0 && $0.length % pageSize == 0 && $0.anonymousBytes % 1024 == 0 })
-        // Initialised data is written at start-up: some mapping holds pages of its own.
-        #expect(mappings.contains { !$0.isExecutable && $0.anonymousBytes > 0 })
+        // Initialised data is written at start-up: some writable mapping holds pages of its own.
+        #expect(mappings.contains { $0.isWritable && $0.anonymousBytes > 0 })
     }
 
     /// The allocator is jemalloc with allocator.c's options (a misspelt option
