@@ -166,4 +166,4 @@ if [ "${#problems[@]}" -gt 0 ]; then
     for p in "${problems[@]}"; do printf '[release-build] FAIL: %s\n' "$p" >&2; done
     exit 1
 fi
-log "PASS: static Swift runtime; needs only libc-level libraries and librdkafka"
+log "PASS: static Swift runtime; needs only libc-level libraries, librdkafka and jemalloc; hot code ordered"

@@ -190,7 +190,7 @@ def run_size(args, size):
         # Every size starts from the binary on disk, as a container does: its pages
         # leave the page cache first. How much of the code segment stays resident
         # depends on how its pages came into the page cache (read in by an exec,
-        # or written by the linker: 10 to 11 against 4 to 6 MiB here), which would
+        # or written by the linker: 10 to 11 MiB of code against about 4 here), which would
         # otherwise vary with what ran the binary before (docs/benchmarks.md).
         drop_from_page_cache(args.exporter)
 

@@ -13,7 +13,8 @@
  * - dirty_decay_ms:0 and muzzy_decay_ms:0: pages that become free go back to
  *   the kernel at once instead of lingering for seconds.
  *
- * MemoryTuningTests reads the options back (jemalloc ignores a misspelt one).
+ * MemoryTuningTests reads the options back (jemalloc only warns about a
+ * misspelt one and goes on without it).
  */
 const char *malloc_conf = "narenas:1,tcache:false,dirty_decay_ms:0,muzzy_decay_ms:0";
 #endif
