@@ -66,9 +66,11 @@ for _ in $(seq 600); do
 done
 [[ -n $ready ]] || { echo "symbol-order: serve never became ready under valgrind" >&2; tail "$tmp/valgrind.log" >&2; exit 1; }
 
-polls() { curl -fs "$base/metrics" | awk '$1 ~ /^kafka_lag_exporter_polls_total/ {print int($2)}' | head -n1; }
+# 0 when a scrape fails (slow under valgrind), so that the loop below waits instead of ending early.
+polls() { curl -fs "$base/metrics" | awk '$1 ~ /^kafka_lag_exporter_polls_total/ && !n { n = int($2) } END { print n + 0 }'; }
 callgrind_control -i on "$serve" >/dev/null
 start=$(polls)
+while (( start == 0 )); do sleep 0.5; start=$(polls); done  # /readyz: at least one poll
 # Four more polls, each followed by what Prometheus and the kubelet do.
 while (( $(polls) < start + 4 )); do
   curl -fs "$base/metrics" >/dev/null
