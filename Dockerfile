@@ -1,47 +1,51 @@
-# kafka-lag-exporter container image.
+# kafka-lag-exporter container image (docs/deployment.md).
 #
 #   docker build -t kafka-lag-exporter:0.1.0 .
+#   docker build --platform linux/arm64 -t kafka-lag-exporter:0.1.0 .    # another architecture
 #   docker run --rm -p 8000:8000 \
 #     -v "$PWD/config/exporter.yaml:/etc/kafka-lag-exporter/exporter.yaml:ro" \
 #     kafka-lag-exporter:0.1.0
 #
-# Two stages on Ubuntu 24.04 (noble), whose librdkafka (2.3.0) is new enough:
-#   build    the official Swift image; a release build with the Swift standard
-#            library linked statically, so the runtime needs no Swift runtime;
-#   runtime  plain Ubuntu 24.04 with only librdkafka1 and the CA certificates.
-# scripts/check-release-build.sh proves the same build steps on a host without a
-# Docker engine (and checks that the binary needs only libc-level libraries and
-# librdkafka); hadolint lints this file (scripts/check-platform.sh).
+# Two stages on Debian 12 (bookworm), the distribution the tests run on:
+#   build    the official Swift image: librdkafka built from the Debian source
+#            package of the exact version the tests use (scripts/librdkafka.env,
+#            built by scripts/build-librdkafka.sh as `make setup` does), then the
+#            release build of scripts/release-build.sh (static Swift stdlib,
+#            stripped);
+#   runtime  Debian 12 slim with that librdkafka, its runtime libraries,
+#            jemalloc and the CA certificates; a numeric non-root user.
+# BUILDER_IMAGE and RUNTIME_IMAGE replace the bases: CI builds this file with
+# bases it makes from Debian's archive (scripts/check-image.sh).
 
-FROM swift:6.1-noble AS build
+ARG BUILDER_IMAGE=swift:6.3-bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
 
-# Ubuntu's archive keeps only the current version of each package in a
-# release's pocket, so pinning an exact version (DL3008) breaks the build at the
-# next security update; the noble release itself pins the major versions
-# (librdkafka-dev 2.3.x).
+FROM ${BUILDER_IMAGE} AS build
+
+# Debian 12's archive updates packages in place (security fixes), so exact
+# versions (DL3008) would break the build at the next update; the release pins
+# the major versions. librdkafka itself is pinned exactly (scripts/librdkafka.env).
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends librdkafka-dev libjemalloc-dev pkg-config zlib1g-dev \
+    && apt-get install -y --no-install-recommends build-essential pkg-config ca-certificates debian-archive-keyring \
+        libssl-dev libsasl2-dev libzstd-dev liblz4-dev zlib1g-dev libcurl4-openssl-dev libjemalloc-dev \
     && rm -rf /var/lib/apt/lists/*
+
+COPY scripts/librdkafka.env scripts/build-librdkafka.sh /src/scripts/
+RUN bash /src/scripts/build-librdkafka.sh /usr/local
 
 WORKDIR /src
 
 # Dependencies first: this layer is reused while only sources change.
 COPY Package.swift ./
-# Release links place the functions of this list first (Package.swift, releaseLinkerSettings).
-COPY scripts/symbol-order.txt ./scripts/
 RUN swift package resolve
 
 COPY Sources ./Sources
 COPY Tests ./Tests
-# install -s strips the symbol table (about 115 MiB -> 70 MiB; crash backtraces
-# then show addresses instead of function names).
-# The flags of scripts/release-flags.sh (scripts/check-release-build.sh checks that they match).
-RUN swift build -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections --product kafka-lag-exporter \
-    && install -D -s -m 0755 "$(swift build -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections --show-bin-path)/kafka-lag-exporter" \
-        /out/usr/local/bin/kafka-lag-exporter
+COPY scripts/release-build.sh ./scripts/
+RUN SCRATCH=.build bash scripts/release-build.sh /out/usr/local/bin
 
-FROM ubuntu:24.04 AS runtime
+FROM ${RUNTIME_IMAGE} AS runtime
 
 ARG VERSION=0.1.0
 ARG REVISION=unknown
@@ -52,21 +56,27 @@ LABEL org.opencontainers.image.title="kafka-lag-exporter" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}" \
-      org.opencontainers.image.base.name="ubuntu:24.04" \
+      org.opencontainers.image.base.name="debian:bookworm-slim" \
       org.opencontainers.image.documentation="docs/deployment.md"
 
+# librdkafka from the build stage, and the libraries it and the exporter load:
+# OpenSSL, Cyrus SASL, zstd, lz4, zlib, libcurl (OAUTHBEARER/OIDC), jemalloc.
+COPY --from=build /usr/local/lib/librdkafka.so.1 /usr/local/lib/
 # Same reasoning as in the build stage for not pinning exact versions.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends librdkafka1 libjemalloc2 ca-certificates \
-    && rm -rf /var/lib/apt/lists/*
+    && apt-get install -y --no-install-recommends ca-certificates libssl3 libsasl2-2 libzstd1 liblz4-1 zlib1g \
+        libcurl4 libjemalloc2 \
+    && rm -rf /var/lib/apt/lists/* \
+    && ldconfig
 
 COPY --from=build /out/ /
 # The default configuration; Kubernetes mounts its ConfigMap over this directory.
 COPY config/exporter.yaml /etc/kafka-lag-exporter/exporter.yaml
 
 # A numeric non-root user (no entry in /etc/passwd needed), so that
-# runAsNonRoot can verify it.
+# runAsNonRoot can verify it. Nothing is written at run time: the root
+# filesystem can be read-only.
 USER 65532:65532
 
 EXPOSE 8000

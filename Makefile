@@ -2,7 +2,7 @@
 # Debian 12 machine needs nothing but `make demo` or `make test`.
 SWIFT ?= swift
 
-.PHONY: setup build release test test-swift swift-tests check-platform demo bench clean
+.PHONY: setup build release image test test-swift swift-tests check-platform demo bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -10,19 +10,23 @@ setup:
 build: setup
 	$(SWIFT) build
 
+# The release build the image ships (scripts/release-build.sh): the stripped
+# binary in .build-release/bin.
 release: setup
-	bash -c 'source scripts/release-flags.sh && $(SWIFT) build "$${RELEASE_FLAGS[@]}"'
+	bash scripts/release-build.sh
 
 # Everything CI checks: the platform files (hadolint, yamllint, kustomize +
-# kubernetes-validate, promtool), the release build with the static Swift
-# stdlib, the demo run headless and checked by scripts/verify.sh, the benchmark
-# smoke (requests per poll and memory growth against Tansu), then the
-# unit tests and broker-backed tests (each test starts its
-# own Tansu on loopback; the CLI tests run the built binary, so it is built first).
+# kubernetes-validate, promtool), the image (scripts/check-image.sh: the
+# Dockerfile built with podman and run against a broker with known groups; the
+# one release build of the run), the demo run headless and checked by
+# scripts/verify.sh, the benchmark smoke (requests per poll and memory growth
+# against Tansu), then the unit tests and broker-backed tests (each test
+# starts its own Tansu on loopback; the CLI tests run the built binary, so it
+# is built first).
 test: setup
 	$(SWIFT) build --build-tests
 	bash scripts/check-platform.sh
-	bash scripts/check-release-build.sh
+	bash scripts/check-image.sh
 	bash scripts/demo-check.sh
 	bash scripts/bench-smoke.sh
 	$(MAKE) --no-print-directory swift-tests
@@ -43,6 +47,11 @@ swift-tests:
 
 check-platform: setup
 	bash scripts/check-platform.sh
+
+# The image as CI builds and checks it: localhost/kafka-lag-exporter:ci.
+image: setup
+	$(SWIFT) build
+	bash scripts/check-image.sh
 
 # The main job on an embedded default: broker, demo workload, exporter and
 # Prometheus on loopback, until Ctrl-C. scripts/verify.sh checks it.

@@ -10,30 +10,10 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-/// How release builds of the exporter link (the Dockerfile's, `make release`,
-/// `make bench`): with lld, packed relative relocations (DT_RELR: the 2.6 MB
-/// relocation table becomes 22 KB; needs glibc >= 2.36 at run time), no
-/// exported symbol table (`--static-swift-stdlib` exports some 30,000 symbols
-/// that nothing looks up) and identical code folding. Each page the kernel maps
-/// in stays resident, so a smaller, denser binary is a smaller process: about
-/// 7 MiB less resident memory (docs/benchmarks.md, "Where the time and memory go").
-/// The functions `serve` runs on every poll and scrape (scripts/symbol-order.txt,
-/// written by scripts/symbol-order.sh) go first and together: a page fault maps
-/// the 16 pages around it, so scattered, they kept some 10 MiB of code resident;
-/// together about 7 (needs the function sections of scripts/release-flags.sh).
-let releaseLinkerSettings: [LinkerSetting] = [
-    .unsafeFlags(
-        [
-            "-use-ld=lld",
-            "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
-            "-Xlinker", "--no-export-dynamic",
-            "-Xlinker", "--icf=all",
-            "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/scripts/symbol-order.txt",
-            "-Xlinker", "--no-warn-symbol-ordering",
-        ],
-        .when(configuration: .release)
-    ),
-]
+/// jemalloc is the exporter's allocator on Linux. `KAFKA_LAG_EXPORTER_ALLOCATOR=system`
+/// builds with the C library's malloc instead, only to measure what jemalloc
+/// saves (docs/benchmarks.md, "Memory"); nothing else builds that way.
+let linksJemalloc = ProcessInfo.processInfo.environment["KAFKA_LAG_EXPORTER_ALLOCATOR"] != "system"
 
 let package = Package(
     name: "kafka-lag-exporter",
@@ -71,7 +51,7 @@ let package = Package(
         // (allocator.c; why in MemoryTuning.swift). Other platforms keep the system's.
         .target(
             name: "CAllocator",
-            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
+            linkerSettings: linksJemalloc ? [.linkedLibrary("jemalloc", .when(platforms: [.linux]))] : []
         ),
         // Safe async Swift admin client over librdkafka.
         .target(
@@ -113,8 +93,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
-            swiftSettings: swiftSettings,
-            linkerSettings: releaseLinkerSettings
+            swiftSettings: swiftSettings
         ),
         // Writes to a broker (topics, records, commits, a real consumer) and a
         // launcher for the test broker. Used by tests, the demo and benchmarks;

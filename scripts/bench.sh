@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmarks of docs/benchmarks.md.
 #  1. release builds of kafka-lag-exporter and kafka-lag-fixture as the image
-#     ships them (scripts/release-flags.sh and Package.swift's release link flags,
-#     scratch path .build-release, shared with scripts/check-release-build.sh);
+#     ships them (the flags of scripts/release-build.sh, scratch path .build-release);
 #  2. in-process benchmarks (ordo-one/benchmark: Benchmarks/LagCoreBenchmarks);
 #  3. the macro benchmark against a real Tansu broker at three sizes
 #     (Benchmarks/macro/macro_bench.py);
@@ -21,7 +20,7 @@ cd "$(dirname "$0")/.."
 SCRATCH=.build-bench
 OUT=${BENCH_OUT:-docs/benchmarks-results.md}
 SIZES=${BENCH_SIZES:-10x2x50,100x20x50,1000x200x50}
-source scripts/release-flags.sh
+source scripts/release-build.sh
 RELEASE=("${RELEASE_FLAGS[@]}" --scratch-path .build-release)
 
 TANSU=${TANSU_BIN:-.tools/bin/tansu}

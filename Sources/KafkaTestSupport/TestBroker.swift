@@ -58,20 +58,10 @@ public final class TestBroker: Sendable {
         return found
     }
 
-    /// A port the kernel just handed out for 127.0.0.1.
+    /// A loopback port for a listener of the test's own, given to no other
+    /// caller in this process (see ``LoopbackPorts``).
     public static func freeLoopbackPort() throws -> UInt16 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw TestBrokerError("socket() failed: errno \(errno)") }
-        defer { close(descriptor) }
-        var address = loopbackAddress(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw TestBrokerError("could not bind a loopback port: errno \(errno)") }
-        return UInt16(bigEndian: address.sin_port)
+        try LoopbackPorts.reserve()
     }
 
     static func canConnect(port: UInt16) -> Bool {
