@@ -41,8 +41,12 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
 mkdir -p "$tmp/lists/partial" "$tmp/src" "$tmp/build"
+# The Release files of forky and sid carry a Valid-Until date, which a mirror
+# that lags behind (or a machine whose clock is off) fails. Their signatures
+# are still checked, and so are the hashes of the exact version asked for, so
+# the expiry adds nothing here: it is not checked.
 opts=(-o "Dir::Etc::SourceList=$tmp/source.sources" -o "Dir::Etc::SourceParts=/dev/null"
-      -o "Dir::State::Lists=$tmp/lists")
+      -o "Dir::State::Lists=$tmp/lists" -o "Acquire::Check-Valid-Until=false" -o "Acquire::Check-Date=false")
 log "fetching Debian's librdkafka $LIBRDKAFKA_DEBIAN_VERSION source package"
 $SUDO apt-get "${opts[@]}" update -qq
 (cd "$tmp/src" && $SUDO apt-get "${opts[@]}" source --download-only -qq "librdkafka=$LIBRDKAFKA_DEBIAN_VERSION" >/dev/null) \
