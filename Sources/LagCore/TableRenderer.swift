@@ -1,7 +1,8 @@
 /// Renders a report as an aligned table like `kafka-consumer-groups --describe`,
 /// with one totals line after each group's rows. Unknown values print as `-`;
 /// control and invisible characters in names print escaped so they cannot
-/// break the layout, and columns are padded by terminal width (``TerminalText``).
+/// break the layout, so does a leading mark that would merge into the padding
+/// before it, and columns are padded by terminal width (``TerminalText``).
 enum TableRenderer {
     static let headers = [
         "GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID",
@@ -92,6 +93,7 @@ enum TableRenderer {
     static func printable(_ text: String) -> String { TerminalText.printable(text) }
 
     /// Terminal columns a string takes: East Asian wide and fullwidth
-    /// characters and emoji take two, combining marks none; see ``TerminalText``.
+    /// characters and emoji take two, combining marks none, spacing marks one;
+    /// see ``TerminalText``.
     static func displayWidth(_ text: String) -> Int { TerminalText.width(text) }
 }

@@ -1,33 +1,97 @@
 /// Text as a terminal shows it: which characters must be escaped so that a
-/// name cannot break or disguise a table row, and how many columns the rest
-/// takes. Used by the `lag` table and `lag --watch`.
+/// name cannot break or disguise a table row or merge into the cell next to
+/// it, and how many columns the rest takes. Used by the `lag` table and
+/// `lag --watch`.
 ///
-/// Widths follow the grapheme-cluster model of current terminals: a
-/// user-perceived character (a Swift `Character`) takes the widest of its
-/// scalars' widths, where East Asian Wide and Fullwidth scalars (and emoji
-/// shown as pictures) take two columns, combining marks and other zero-width
-/// scalars none, everything else one. A flag (a pair of regional indicators)
-/// and an emoji base followed by the emoji variation selector U+FE0F take two.
+/// Widths are those of terminals that advance the cursor by glibc's `wcwidth`
+/// per scalar (xterm, VTE, tmux) and draw an emoji sequence as one picture:
+/// - A scalar takes two columns when it is East Asian Wide or Fullwidth (or an
+///   emoji shown as a picture), none when it is a combining mark (Mn, Me), a
+///   format character or a Hangul medial vowel or final consonant, one
+///   otherwise. Spacing marks (Mc) take one: the Kannada vowel sign U+0CC0, the
+///   Devanagari U+093E and the Tamil U+0BBE are drawn in a column of their own,
+///   after their consonant.
+/// - A grapheme cluster (a Swift `Character`, Unicode's extended grapheme
+///   cluster) takes the sum of its scalars' widths: `e` + U+0301 one, KA +
+///   vowel sign II (U+0C95 U+0CC0) two, the conjunct क्ष two, a Hangul syllable
+///   of conjoining jamo two.
+/// - An emoji sequence (UTS #51) is one picture of two columns: a flag (two
+///   regional indicators), an emoji with the emoji variation selector U+FE0F
+///   (`❤️`, the keycap `1️⃣`), with a skin-tone modifier (`👍🏽`), joined to
+///   another by U+200D (`👨‍👩‍👧`) or followed by tag characters (`🏴󠁧󠁢󠁳󠁣󠁴󠁿`). The text
+///   variation selector U+FE0E changes no width (`❤︎` one, `⌚︎` two): terminals
+///   give the base the columns `wcwidth` gives it.
+///
 /// Per scalar this agrees with glibc's `wcwidth` (Unicode 14 tables, glibc
 /// 2.36), which `HostileInputPropertyTests` uses as the oracle.
+///
+/// A name never merges into the text around it. Padding is a space, and a
+/// space followed by a mark is one grapheme cluster: a terminal that draws
+/// clusters puts the mark on the padding and the rest of the row one column
+/// early, and every terminal shows the mark as part of the wrong cell. So a
+/// name's first scalar is escaped (`\u{0CC0}`) when it would join the
+/// character before it (Grapheme_Cluster_Break Extend, ZWJ or SpacingMark:
+/// combining and spacing marks, U+200D, variation selectors, skin-tone
+/// modifiers, tag characters) or takes no column (a Hangul medial vowel, which
+/// terminals draw on the previous cell), and its last scalar is escaped when
+/// it joins the character after it (Prepend, U+0D4E MALAYALAM LETTER DOT
+/// REPH). Escaped rather than shown on U+25CC DOTTED CIRCLE (Unicode's way to
+/// show a lone mark), so that the text stays what the name is: a name that
+/// starts with a dotted circle and one that starts with the bare mark print
+/// differently, as escaped invisible characters do.
 package enum TerminalText {
     /// Escapes control characters (newline, tab, escape sequences), line and
     /// paragraph separators, invisible format characters (bidirectional
     /// overrides, zero-width space; the emoji joiner U+200D and emoji tag
     /// characters stay) and unassigned code points, as `\n`, `\t`, `\u{1B}`,
-    /// `\u{202E}`. Backslashes stay as they are: the JSON output is the
+    /// `\u{202E}`; and a first scalar that would join what precedes the name
+    /// or a last one that would join what follows (see ``TerminalText``), as
+    /// `\u{0CC0}`. Backslashes stay as they are: the JSON output is the
     /// unambiguous form of a name.
     static func printable(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.first, let last = scalars.last else { return text }
+        let escapesFirst = joinsPreceding(first)
+        let escapesLast = joinsFollowing(last)
+        guard escapesFirst || escapesLast || scalars.contains(where: needsEscape) else { return text }
         var output = ""
-        for scalar in text.unicodeScalars {
-            if needsEscape(scalar) {
+        let lastIndex = scalars.index(before: scalars.endIndex)
+        for index in scalars.indices {
+            let scalar = scalars[index]
+            if needsEscape(scalar) || (escapesFirst && index == scalars.startIndex) || (escapesLast && index == lastIndex) {
                 output += scalar.escaped(asASCII: true)
             } else {
                 output.unicodeScalars.append(scalar)
             }
         }
         return output
+    }
+
+    /// Whether `scalar`, first in a name, would join the character before it
+    /// into one grapheme cluster (a mark, U+200D, a variation selector, a
+    /// skin-tone modifier, a tag character) or be drawn on that character's
+    /// cell (no column of its own).
+    static func joinsPreceding(_ scalar: Unicode.Scalar) -> Bool {
+        // Nothing below U+0300 (the combining diacritics) joins or is zero width.
+        guard scalar.value >= 0x300 else { return false }
+        if width(scalar) == 0 { return true }
+        // Swift's grapheme breaking is the one that forms the `Character`s the
+        // widths are counted in; what precedes a mark does not change whether
+        // it joins (GB9, GB9a), so a space stands for the padding.
+        var pair = " "
+        pair.unicodeScalars.append(scalar)
+        return pair.count == 1
+    }
+
+    /// Whether `scalar`, last in a name, would join the character after it
+    /// (Grapheme_Cluster_Break Prepend, GB9b).
+    static func joinsFollowing(_ scalar: Unicode.Scalar) -> Bool {
+        // The first Prepend scalar is U+0600.
+        guard scalar.value >= 0x600 else { return false }
+        var pair = ""
+        pair.unicodeScalars.append(scalar)
+        pair.unicodeScalars.append(" ")
+        return pair.count == 1
     }
 
     /// Whether ``printable(_:)`` escapes `scalar`.
@@ -50,23 +114,37 @@ package enum TerminalText {
         return width
     }
 
-    /// Columns of one grapheme cluster: the widest of its scalars; a flag or an
-    /// emoji base with the emoji variation selector takes two.
+    /// Columns of one grapheme cluster: the sum of its scalars' widths, or two
+    /// for an emoji sequence (see ``TerminalText``).
     static func width(_ character: Character) -> Int {
         let scalars = character.unicodeScalars
         // Fast path: ASCII and other single-scalar characters.
         if scalars.count == 1, let scalar = scalars.first { return width(scalar) }
-        var widest = 0
-        var regionalIndicators = 0
-        var hasEmojiSelector = false
-        for scalar in scalars {
-            widest = max(widest, width(scalar))
-            if isRegionalIndicator(scalar) { regionalIndicators += 1 }
-            if scalar.value == 0xFE0F { hasEmojiSelector = true }
+        if isEmojiSequence(scalars) { return 2 }
+        var total = 0
+        for scalar in scalars { total += width(scalar) }
+        return total
+    }
+
+    /// Whether a grapheme cluster is an emoji sequence drawn as one picture: two
+    /// regional indicators, or an emoji followed by U+FE0F, a skin-tone
+    /// modifier, U+200D and another emoji, or tag characters.
+    private static func isEmojiSequence(_ scalars: Character.UnicodeScalarView) -> Bool {
+        guard let first = scalars.first else { return false }
+        if isRegionalIndicator(first) { return scalars.dropFirst().first.map(isRegionalIndicator) ?? false }
+        guard first.properties.isEmoji else { return false }
+        var afterJoiner = false
+        for scalar in scalars.dropFirst() {
+            switch scalar.value {
+            case 0xFE0F, 0x1F3FB...0x1F3FF, 0xE0020...0xE007F:
+                return true
+            default:
+                // Inside a cluster, U+200D is followed by an emoji only (GB11).
+                if afterJoiner { return true }
+                afterJoiner = scalar.value == 0x200D
+            }
         }
-        if regionalIndicators >= 2 { return 2 }
-        if hasEmojiSelector, let base = scalars.first, base.properties.isEmoji { return 2 }
-        return widest
+        return false
     }
 
     /// Columns of one scalar outside a cluster: 0, 1 or 2.

@@ -100,6 +100,14 @@ struct HostileInputPropertyTests {
         }
     }
 
+    /// The counterexample `tableOfHostileNamesStaysAligned` found and shrank:
+    /// a topic made of U+0CC0 KANNADA VOWEL SIGN II (a spacing mark) after an
+    /// empty group.
+    @Test func spacingMarkTopicAfterEmptyGroupStaysAligned() {
+        let snapshot = HostileSnapshot.make(cluster: "prod", groups: [""], topics: ["\u{0CC0}"], member: "m")
+        Self.expectAlignedTable(LagReport(snapshot: snapshot))
+    }
+
     /// Per scalar, ``TerminalText`` agrees with glibc's `wcwidth` (the oracle)
     /// on every printable scalar both know (Unicode 14).
     @Test func scalarWidthsAgreeWithWcwidth() {
@@ -240,8 +248,9 @@ struct HostileInputPropertyTests {
 
     /// The table's rows: every cell starts at its header's column (measured by
     /// the glibc oracle), at least two spaces apart, names escaped exactly as
-    /// the spec says, and no character left that a terminal would not print
-    /// as itself.
+    /// the spec says, no cell merged with its padding into one grapheme
+    /// cluster, and no character left that a terminal would not print as
+    /// itself.
     static func expectAlignedTable(_ report: LagReport, sourceLocation: SourceLocation = #_sourceLocation) {
         let output = TableRenderer.render(report)
         let counterexample = "groups \(report.summaries.map(\.group.debugDescription)), rows \(report.rows.map { ($0.topic.debugDescription, $0.consumerId?.debugDescription ?? "-") })"
@@ -283,12 +292,22 @@ struct HostileInputPropertyTests {
                 return
             }
             let line = lines[lineIndex]
+            let boundaries = Self.characterBoundaries(line)
+            let shown = { String(String.UnicodeScalarView(line)).debugDescription.prefix(600) }
             var position = 0
+            var width = 0 // columns up to `position`, by the oracle
             for (column, text) in cells.enumerated() {
                 let expected = Array(text.unicodeScalars)
                 guard line[position...].starts(with: expected) else {
                     Issue.record(
-                        "row \(index) column \(column): expected \(text.debugDescription) at \(position) in \(String(String.UnicodeScalarView(line)).debugDescription) for \(counterexample)",
+                        "row \(index) column \(column): expected \(text.debugDescription) at \(position) in \(shown()) for \(counterexample)",
+                        sourceLocation: sourceLocation)
+                    return
+                }
+                // A cell is whole grapheme clusters: none spans it and its padding.
+                guard boundaries.contains(position), boundaries.contains(position + expected.count) else {
+                    Issue.record(
+                        "row \(index) column \(column): \(text.debugDescription) merges with its neighbour into one grapheme cluster in \(shown()) for \(counterexample)",
                         sourceLocation: sourceLocation)
                     return
                 }
@@ -297,28 +316,44 @@ struct HostileInputPropertyTests {
                     #expect(position == line.count, "trailing text in row \(index)", sourceLocation: sourceLocation)
                     break
                 }
-                // The padding reaches exactly the next header column.
-                guard let width = TerminalOracle.width(String(String.UnicodeScalarView(line[..<position]))) else { return }
+                // The padding reaches exactly the next header column. Cells are
+                // whole clusters, so the line's width is the sum of theirs.
+                guard let cellWidth = TerminalOracle.width(text) else { return }
+                width += cellWidth
                 let padding = starts[column + 1] - width
-                let shown = String(String.UnicodeScalarView(line)).debugDescription.prefix(600)
-                #expect(padding >= 2, "row \(index) column \(column) ends at \(width), next column at \(starts[column + 1]): \(shown)",
+                #expect(padding >= 2, "row \(index) column \(column) ends at \(width), next column at \(starts[column + 1]): \(shown())",
                         sourceLocation: sourceLocation)
-                guard padding >= 2, lines[lineIndex][position...].prefix(padding).allSatisfy({ $0 == " " }) else {
-                    Issue.record("row \(index) column \(column + 1) does not start at \(starts[column + 1]): \(shown)", sourceLocation: sourceLocation)
+                guard padding >= 2, line[position...].prefix(padding).allSatisfy({ $0 == " " }) else {
+                    Issue.record("row \(index) column \(column + 1) does not start at \(starts[column + 1]): \(shown())", sourceLocation: sourceLocation)
                     return
                 }
                 position += padding
+                width += padding
             }
             lineIndex += 1
             let isLastOfGroup = index == report.rows.count - 1 || !report.rows[index + 1].group.utf8.elementsEqual(row.group.utf8)
             if isLastOfGroup {
                 let summary = String(String.UnicodeScalarView(lines[lineIndex]))
-                #expect(summary.utf8.starts(with: (HostileText.printable(row.group) + ": total lag ").utf8),
+                let group = HostileText.printable(row.group)
+                #expect(summary.utf8.starts(with: (group + ": total lag ").utf8),
                         "summary \(summary.debugDescription) for \(counterexample)", sourceLocation: sourceLocation)
+                #expect(Self.characterBoundaries(lines[lineIndex]).contains(group.unicodeScalars.count),
+                        "the group merges with the colon in \(summary.debugDescription)", sourceLocation: sourceLocation)
                 lineIndex += index == report.rows.count - 1 ? 1 : 2
             }
         }
         #expect(lineIndex == lines.count - 1 && lines.last == [], "lines after the last row for \(counterexample)", sourceLocation: sourceLocation)
+    }
+
+    /// Scalar offsets in `line` at which a `Character` starts or ends.
+    static func characterBoundaries(_ line: [Unicode.Scalar]) -> Set<Int> {
+        var offsets: Set<Int> = [0]
+        var offset = 0
+        for character in String(String.UnicodeScalarView(line)) {
+            offset += character.unicodeScalars.count
+            offsets.insert(offset)
+        }
+        return offsets
     }
 }
 
@@ -407,20 +442,44 @@ enum HostileText {
         }
     }
 
-    /// The text the table must show for `text`.
+    /// The text the table must show for `text`: what ``mustBeEscaped(_:)``
+    /// names escaped, and so are a first scalar that would join the character
+    /// before the name (a mark, ZWJ, a variation selector: any scalar that forms
+    /// one `Character` with a preceding letter) or that glibc draws in no
+    /// column of its own (Hangul medial vowels and final consonants, U+1160 to
+    /// U+11FF, U+D7B0 to U+D7FF), and a last scalar that would join the
+    /// character after it (Prepend).
     static func printable(_ text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
         var output = ""
-        for scalar in text.unicodeScalars {
-            if mustBeEscaped(scalar) { output += scalar.escaped(asASCII: true) } else { output.unicodeScalars.append(scalar) }
+        for (offset, scalar) in scalars.enumerated() {
+            let isHangulVowelOrFinal = (0x1160...0x11FF).contains(scalar.value) || (0xD7B0...0xD7FF).contains(scalar.value)
+            let joinsBefore = offset == 0 && (("x" + String(scalar)).count == 1 || isHangulVowelOrFinal)
+            let joinsAfter = offset == scalars.count - 1 && (String(scalar) + "x").count == 1
+            if mustBeEscaped(scalar) || joinsBefore || joinsAfter {
+                output += scalar.escaped(asASCII: true)
+            } else {
+                output.unicodeScalars.append(scalar)
+            }
         }
         return output
     }
 }
 
 /// Terminal width as glibc's `wcwidth` sees it (C.UTF-8, per thread), per
-/// grapheme cluster: the widest scalar, two for a flag (two regional
-/// indicators) and for an emoji base with the emoji variation selector.
+/// grapheme cluster: the sum of its scalars' `wcwidth`, or two for an emoji
+/// sequence (UTS #51: two regional indicators, or an emoji followed by U+FE0F,
+/// a skin-tone modifier, U+200D and another emoji, or tag characters).
 /// nil when a scalar is not printable.
+///
+/// The sum, not the widest scalar: a terminal that uses `wcwidth` advances the
+/// cursor by each scalar's width, and glibc gives every spacing mark (Mc:
+/// U+0CC0 KANNADA VOWEL SIGN II, U+093E DEVANAGARI VOWEL SIGN AA, U+0BBE TAMIL
+/// VOWEL SIGN AA) one column, so KA + II takes two. The widest scalar (this
+/// oracle until the U+0CC0 counterexample) dropped that column: it measured a
+/// padding space fused with a leading U+0CC0 as one column, the table had
+/// drawn two. Emoji sequences are the exception, drawn as one picture by the
+/// terminals that show them (`wcwidth` alone knows no sequences).
 enum TerminalOracle {
     static func width(_ text: String) -> Int? {
         measure { width in width(text) }
@@ -441,20 +500,28 @@ enum TerminalOracle {
         return body { text in
             var total = 0
             for character in text {
-                var widest = 0
-                var regionalIndicators = 0
+                var sum = 0
                 for scalar in character.unicodeScalars {
                     let width = Int(wcwidth(wchar_t(bitPattern: scalar.value)))
                     guard width >= 0 else { return nil }
-                    widest = max(widest, width)
-                    if (0x1F1E6...0x1F1FF).contains(scalar.value) { regionalIndicators += 1 }
+                    sum += width
                 }
-                if regionalIndicators >= 2 { widest = 2 }
-                if character.unicodeScalars.contains("\u{FE0F}"), character.unicodeScalars.first?.properties.isEmoji == true { widest = 2 }
-                total += min(widest, 2)
+                total += isEmojiSequence(character) ? 2 : sum
             }
             return total
         }
+    }
+
+    static func isEmojiSequence(_ character: Character) -> Bool {
+        let scalars = Array(character.unicodeScalars)
+        guard scalars.count >= 2 else { return false }
+        let isRegionalIndicator = { (scalar: Unicode.Scalar) in (0x1F1E6...0x1F1FF).contains(scalar.value) }
+        if isRegionalIndicator(scalars[0]) { return isRegionalIndicator(scalars[1]) }
+        guard scalars[0].properties.isEmoji else { return false }
+        let rest = scalars.dropFirst()
+        return rest.contains("\u{FE0F}") || rest.contains { $0.properties.isEmojiModifier }
+            || rest.contains { (0xE0020...0xE007F).contains($0.value) }
+            || zip(rest, rest.dropFirst()).contains { $0.0 == "\u{200D}" }
     }
 }
 
