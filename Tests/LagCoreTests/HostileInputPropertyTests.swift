@@ -165,6 +165,13 @@ struct HostileInputPropertyTests {
         let terminal = all.map { String($0.unicodeScalars.map { HostileText.isNewerThanOracle($0) ? "?" : Character($0) }) }
         Self.expectAlignedTable(LagReport(snapshot: HostileSnapshot.make(
             cluster: "prod", groups: terminal, topics: Array(terminal.prefix(3)), member: terminal[0])))
+        // Each name in every column: group (first on its line), and topic,
+        // consumer id, host and client id after an empty group's padding, where
+        // a leading mark would merge into the padding.
+        for name in terminal {
+            Self.expectAlignedTable(LagReport(snapshot: HostileSnapshot.make(
+                cluster: "prod", groups: ["", name], topics: [name, "orders"], member: name)))
+        }
     }
 
     /// Thousands of labels: 2,000 constant labels on every series of a
