@@ -13,8 +13,9 @@ import Yams
 /// secret references to devices) is replayed file by file through
 /// `ExporterConfiguration.load(file:)` with its exact expected outcome;
 /// generated YAML (token soup and a valid skeleton with hostile values) runs
-/// through `parse(yaml:)` as a property (fixed seed, then a fresh one).
-@Suite(.timeLimit(.minutes(3)))
+/// through `parse(yaml:)` as a property (at a fixed seed; `make fuzz` draws
+/// from fresh seeds: `checkProperty`, PropertyCheck.swift).
+@Suite(.timeLimit(PropertySeed.timeLimit(minutes: 3)))
 struct HostileConfigurationTests {
     /// How long one file may take to be rejected or accepted (debug build).
     static let timeBound: Duration = .seconds(2)
@@ -201,20 +202,6 @@ struct HostileConfigurationTests {
             "error \(error.description.debugDescription) names no key of \(yaml.debugDescription)", sourceLocation: sourceLocation)
         #expect(!error.description.contains("hunter2-"), "secret in \(error.description.debugDescription)", sourceLocation: sourceLocation)
     }
-}
-
-/// Checks `property` on `count` inputs drawn with the library's Xoshiro
-/// generator at a fixed seed (the same inputs on every run), then on `count`
-/// inputs from a fresh seed with `propertyCheck` (which shrinks a failure and
-/// prints its seed for `@Test(.fixedSeed(...))`).
-func checkProperty<Value, Shrinks: Sequence>(
-    count: Int, _ generator: Generator<Value, Shrinks>, _ property: (Value) -> Void
-) async {
-    var rng = Xoshiro(seed: (0x6B61_666B_615F_6C61, 0x675F_6578_706F_7274, 0x686F_7374_696C_6521, 0x0000_0000_0000_0007))
-    for _ in 0..<count {
-        property(generator.run(using: &rng))
-    }
-    await propertyCheck(count: count, input: generator) { property($0) }
 }
 
 /// Generated YAML for the configuration parser.

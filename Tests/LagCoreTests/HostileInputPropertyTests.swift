@@ -10,14 +10,15 @@ import Testing
 /// three places names leave the exporter as text: label-value escaping, the
 /// `/metrics` exposition and the `lag` table.
 ///
-/// Every property runs twice: on inputs drawn at a fixed seed (the same inputs
-/// on every run, so CI is deterministic) and on inputs from a fresh seed via
-/// `propertyCheck`, which shrinks a failure and prints the seed to replay it
-/// with `@Test(.fixedSeed("..."))`. Every expectation names the counterexample.
+/// Every property runs on inputs drawn at a fixed seed (the same inputs on
+/// every run, so `make test` is deterministic); `make fuzz` runs them on a
+/// fresh seed, prints it, and on a failure shrinks the input and prints the
+/// seed that replays it (`checkProperty`, PropertyCheck.swift). Every
+/// expectation names the counterexample.
 /// The committed corpus (Corpus/exposition/*.txt, one raw name per file) is
 /// replayed through the same checks; KafkaLagExporterTests' promtool test
 /// feeds it to `promtool check metrics` as well.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(PropertySeed.timeLimit(minutes: 3)))
 struct HostileInputPropertyTests {
     // MARK: (a) label-value escaping
 
@@ -362,21 +363,6 @@ struct HostileInputPropertyTests {
         }
         return offsets
     }
-}
-
-/// Checks `property` on `count` inputs drawn with the library's Xoshiro
-/// generator at a fixed seed, then on `count` inputs from a fresh seed with
-/// `propertyCheck` (which shrinks a failure and prints its seed). The
-/// library's `.fixedSeed` trait is meant for replaying one failure (it runs a
-/// single case and flags a passing one), hence the explicit seeded loop.
-func checkProperty<Value, Shrinks: Sequence>(
-    count: Int, _ generator: Generator<Value, Shrinks>, _ property: (Value) -> Void
-) async {
-    var rng = Xoshiro(seed: (0x6B61_666B_615F_6C61, 0x675F_6578_706F_7274, 0x686F_7374_696C_6521, 0x0000_0000_0000_0007))
-    for _ in 0..<count {
-        property(generator.run(using: &rng))
-    }
-    await propertyCheck(count: count, input: generator) { property($0) }
 }
 
 /// Hostile strings for property tests, built from random 64-bit draws (so
