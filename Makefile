@@ -2,7 +2,7 @@
 # Debian 12 machine needs nothing but `make demo` or `make test`.
 SWIFT ?= swift
 
-.PHONY: setup build release image test test-swift swift-tests check-platform demo bench clean
+.PHONY: setup build release image test test-swift swift-tests check-platform demo bench fuzz clean
 
 setup:
 	@bash scripts/setup.sh
@@ -64,6 +64,22 @@ demo: setup
 # writes docs/benchmarks-results.md. BENCH_SIZES, BENCH_POLLS, ... in scripts/bench.sh.
 bench: setup
 	bash scripts/bench.sh
+
+# Property tests on fresh random inputs. `make test` runs every property at a
+# fixed seed (the same inputs each run); `make fuzz` runs the property suites
+# with KLE_FUZZ_SEED set to a fresh 64-bit seed (printed first) and
+# KLE_FUZZ_COUNT inputs per property (default: ten times the `make test`
+# count). A failure prints the seed and the shrunk input (add it to the corpus,
+# Tests/*/Corpus). `make fuzz SEED=<hex> [COUNT=<n>]` replays a run exactly.
+FUZZ_SUITES := HostileInputPropertyTests|HostileConfigurationTests|LagHistoryModelTests|PartitionMapTests
+fuzz: setup
+	$(SWIFT) build --build-tests
+	@seed="$(SEED)"; seed="$${seed:-$$(od -An -N8 -tx8 /dev/urandom | tr -d ' \n')}"; \
+	replay="make fuzz SEED=$$seed$(if $(COUNT), COUNT=$(COUNT))"; \
+	echo "fuzz: seed $$seed (replay: $$replay)"; \
+	KLE_FUZZ_SEED=$$seed KLE_FUZZ_COUNT=$(COUNT) \
+		$(SWIFT) test --skip-build --disable-xctest --filter '$(FUZZ_SUITES)' \
+		|| { echo "fuzz: failed with seed $$seed (replay: $$replay)"; exit 1; }
 
 clean:
 	rm -rf .build .build-release
