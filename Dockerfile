@@ -35,15 +35,15 @@ COPY scripts/librdkafka.env scripts/build-librdkafka.sh /src/scripts/
 RUN bash /src/scripts/build-librdkafka.sh /usr/local
 
 WORKDIR /src
-
-# Dependencies first: this layer is reused while only sources change.
 COPY Package.swift ./
-RUN swift package resolve
-
 COPY Sources ./Sources
 COPY Tests ./Tests
 COPY scripts/release-build.sh ./scripts/
-RUN SCRATCH=.build bash scripts/release-build.sh /out/usr/local/bin
+# SwiftPM's build folder (package checkouts, compiled modules) is a cache
+# mount: it is kept between builds on one machine, so a change to the sources
+# recompiles only what it touches, and it never enters an image.
+RUN --mount=type=cache,target=/src/.build \
+    SCRATCH=.build bash scripts/release-build.sh /out/usr/local/bin
 
 FROM ${RUNTIME_IMAGE} AS runtime
 

@@ -58,6 +58,14 @@ mirror() {
     printf '%s\n' "$uris"
 }
 
+# As debian:bookworm-slim is made: dpkg leaves out documentation, manual pages
+# and translations, in the base and in every package installed on top of it.
+SLIM=()
+for dir in doc man info locale lintian; do
+    SLIM+=("--dpkgopt=path-exclude=/usr/share/$dir/*")
+done
+SLIM+=("--dpkgopt=path-include=/usr/share/doc/*/copyright")
+
 # make_base IMAGE PACKAGES [podman import --change ...]: a Debian 12 minbase
 # root filesystem with PACKAGES, imported as IMAGE, unless IMAGE exists.
 make_base() {
@@ -70,7 +78,7 @@ make_base() {
     tmp="$(mktemp -d)"
     start=$(date +%s)
     log "base $image: mmdebstrap bookworm ($packages)"
-    mmdebstrap --quiet --variant=minbase --include="$packages" bookworm "$tmp/rootfs.tar" "$(mirror)" \
+    mmdebstrap --quiet --variant=minbase --include="$packages" "${SLIM[@]}" bookworm "$tmp/rootfs.tar" "$(mirror)" \
         || { rm -rf "$tmp"; fail "mmdebstrap failed for $image"; }
     podman import --quiet "$@" "$tmp/rootfs.tar" "$image" >/dev/null
     rm -rf "$tmp"
@@ -144,7 +152,9 @@ for i in "${!needed[@]}"; do
 done
 (( jemalloc_at >= 0 && libc_at >= 0 && jemalloc_at < libc_at )) \
     || fail "libjemalloc.so.2 must come before libc.so.6 in NEEDED (so its malloc is everyone's): ${needed[*]}"
-readelf --dyn-syms -W "$work/kafka-lag-exporter" | grep -Eq ' OBJECT +GLOBAL +DEFAULT +[0-9]+ malloc_conf$' \
+# (Read whole before matching: `grep -q` quitting early would fail the pipe under pipefail.)
+dynamic_symbols="$(readelf --dyn-syms -W "$work/kafka-lag-exporter")"
+grep -Eq ' OBJECT +GLOBAL +DEFAULT +[0-9]+ malloc_conf$' <<<"$dynamic_symbols" \
     || fail "the binary does not export malloc_conf: jemalloc would start without Sources/CAllocator's options"
 resolved="$(podman run --rm --network none --entrypoint /usr/bin/ldd "$IMAGE" /usr/local/bin/kafka-lag-exporter)"
 ! grep -q 'not found' <<<"$resolved" || fail "libraries missing in the image: $(grep 'not found' <<<"$resolved" | tr '\n' ' ')"
