@@ -131,9 +131,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The property tests' driver (fixed seeds, `make fuzz`), shared by the test targets.
+        .target(
+            name: "PropertyTestSupport",
+            dependencies: [.product(name: "PropertyBased", package: "swift-property-based")],
+            path: "Tests/PropertyTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "LagCoreTests",
-            dependencies: ["LagCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["LagCore", "PropertyTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["Corpus"],
             swiftSettings: swiftSettings
         ),
@@ -149,6 +156,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                "PropertyTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -1,5 +1,6 @@
 import Foundation
 import PropertyBased
+import PropertyTestSupport
 import Testing
 import Yams
 @testable import KafkaLagExporter

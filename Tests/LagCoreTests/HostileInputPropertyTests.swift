@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import PropertyBased
+import PropertyTestSupport
 import Testing
 @testable import LagCore
 

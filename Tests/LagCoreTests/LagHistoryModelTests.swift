@@ -1,5 +1,6 @@
 import LagCore
 import PropertyBased
+import PropertyTestSupport
 import Testing
 
 /// `LagHistory` keeps a group's windows in one buffer; here it must agree,

@@ -1,5 +1,6 @@
 import LagCore
 import PropertyBased
+import PropertyTestSupport
 import Testing
 
 @Suite struct PartitionMapTests {

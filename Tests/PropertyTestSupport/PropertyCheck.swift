@@ -1,5 +1,5 @@
-// Kept identical in Tests/LagCoreTests and Tests/KafkaLagExporterTests (test
-// targets share no code without a library target of their own).
+// The property-test driver of LagCoreTests and KafkaLagExporterTests (the
+// PropertyTestSupport target: test targets share code only through a target).
 
 import Foundation
 import PropertyBased
@@ -20,7 +20,7 @@ import Testing
 /// message with the seed and the input's index, then the library shrinks the
 /// input (replaying exactly that input under its `FixedSeedTrait`) and records
 /// the smallest input that still fails: the one to add to the corpus.
-func checkProperty<Value, Shrinks: Sequence>(
+public func checkProperty<Value, Shrinks: Sequence>(
     count: Int, _ generator: Generator<Value, Shrinks>, function: String = #function,
     sourceLocation: SourceLocation = #_sourceLocation, _ property: (Value) -> Void
 ) async {
@@ -64,14 +64,14 @@ func checkProperty<Value, Shrinks: Sequence>(
 
 /// The seed property tests draw from, from the environment (see
 /// ``checkProperty(count:_:function:sourceLocation:_:)``).
-struct PropertySeed: Sendable, CustomStringConvertible {
+public struct PropertySeed: Sendable, CustomStringConvertible {
     /// `nil`: the fixed seed of `make test`; otherwise a fuzzing seed.
     let fuzzSeed: UInt64?
     /// `KLE_FUZZ_COUNT`: inputs per property when fuzzing.
     let fuzzCount: Int?
 
     /// Read once per test process; a fresh fuzzing seed is printed when drawn.
-    static let current: Result<PropertySeed, SeedError> = {
+    public static let current: Result<PropertySeed, SeedError> = {
         let result = PropertySeed.from(environment: ProcessInfo.processInfo.environment)
         if case .success(let seed) = result, seed.fuzzSeed != nil {
             print("property tests: \(seed.description)")
@@ -79,11 +79,11 @@ struct PropertySeed: Sendable, CustomStringConvertible {
         return result
     }()
 
-    struct SeedError: Error, CustomStringConvertible {
-        let description: String
+    public struct SeedError: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    static func from(environment: [String: String]) -> Result<PropertySeed, SeedError> {
+    public static func from(environment: [String: String]) -> Result<PropertySeed, SeedError> {
         var count: Int?
         if let text = environment["KLE_FUZZ_COUNT"], !text.isEmpty {
             guard let value = Int(text), value > 0 else {
@@ -104,7 +104,7 @@ struct PropertySeed: Sendable, CustomStringConvertible {
         return .success(PropertySeed(fuzzSeed: nil, fuzzCount: nil))
     }
 
-    var description: String {
+    public var description: String {
         guard let fuzzSeed else { return "fixed seed (make test)" }
         let hex = String(fuzzSeed, radix: 16)
         let replay = fuzzCount.map { "make fuzz SEED=\(hex) COUNT=\($0)" } ?? "make fuzz SEED=\(hex)"
@@ -113,12 +113,12 @@ struct PropertySeed: Sendable, CustomStringConvertible {
 
     /// A suite's time limit: `minutes` at the fixed seed, ten times as long
     /// when fuzzing (ten times the inputs by default).
-    static func timeLimit(minutes: Int) -> TimeLimitTrait.Duration {
+    public static func timeLimit(minutes: Int) -> TimeLimitTrait.Duration {
         guard case .success(let seed) = current, seed.fuzzSeed != nil else { return .minutes(minutes) }
         return .minutes(10 * minutes)
     }
 
-    func count(for fixedCount: Int) -> Int {
+    public func count(for fixedCount: Int) -> Int {
         guard fuzzSeed != nil else { return fixedCount }
         return fuzzCount ?? 10 * fixedCount
     }
@@ -126,7 +126,7 @@ struct PropertySeed: Sendable, CustomStringConvertible {
     /// The generator's state for the test named `function`: when fuzzing, the
     /// seed and the name (FNV-1a) mixed by SplitMix64; otherwise the one fixed
     /// state every property has always started from.
-    func state(for function: String) -> (UInt64, UInt64, UInt64, UInt64) {
+    public func state(for function: String) -> (UInt64, UInt64, UInt64, UInt64) {
         guard let fuzzSeed else {
             return (0x6B61_666B_615F_6C61, 0x675F_6578_706F_7274, 0x686F_7374_696C_6521, 0x0000_0000_0000_0007)
         }
