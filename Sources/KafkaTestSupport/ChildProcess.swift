@@ -7,6 +7,15 @@ import Foundation
 /// `waitUntilExit` spins a run loop. Here a child's output goes to files and
 /// the caller reaps it with a blocking `waitpid` off the cooperative pool.
 enum ChildProcess {
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34 and
+    /// newer; Swift's Glibc module does not import it), looked up at run time:
+    /// the child closes every descriptor from the given one up. nil elsewhere,
+    /// where children inherit the descriptors that lack close-on-exec.
+    private static let addCloseFrom: AddCloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np")
+        .map { unsafeBitCast($0, to: AddCloseFrom.self) }
+
     /// Spawns `executable` with stdin from /dev/null and stdout/stderr to the given files.
     static func spawn(
         _ executable: String, _ arguments: [String], standardOutput: String = "/dev/null", standardError: String = "/dev/null",
@@ -18,6 +27,10 @@ enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, standardOutput, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, standardError, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // Nothing else: tests run in parallel, and a child must not keep another
+        // test's sockets open (a scrape connection the test has closed stayed
+        // open in an exporter or broker spawned meanwhile, until that exited).
+        if let closeFrom = addCloseFrom { _ = closeFrom(&actions, 3) }
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
