@@ -19,9 +19,24 @@ import Synchronization
 /// failure of one group, e.g. `GROUP_AUTHORIZATION_FAILED` (30), while the
 /// other groups are served by the real broker.
 ///
+/// It can answer ListGroups with an error too (``failListGroups(errorCode:)``):
+/// a poll of the exporter then fails at once, without waiting for a timeout.
+///
+/// And it can hold the requests of one Kafka API (``hold(apiKey:)``) until the
+/// test lets them through (``release(apiKey:)``): a state that lasts "until the
+/// next request" then lasts exactly as long as the test needs to observe it,
+/// however slow the machine. ``heldRequests(apiKey:)`` tells the test that a
+/// request has arrived.
+///
 /// Memory is bounded: a direction holds at most one frame while it waits, and
 /// a stalled connection stops reading, so the senders see TCP back-pressure.
 public final class TCPProxy: Sendable {
+    /// Kafka API keys the tests hold.
+    public enum APIKey {
+        public static let offsetFetch: Int16 = 9
+        public static let listGroups: Int16 = 16
+    }
+
     /// What the proxy does with each frame.
     public enum Mode: Sendable, Equatable {
         /// Forward at once.
@@ -48,6 +63,16 @@ public final class TCPProxy: Sendable {
         /// Group id -> Kafka error code for OffsetFetch answers.
         var offsetFetchFaults: [String: Int16] = [:]
         var injectedResponses: [String: Int] = [:]
+        /// The Kafka error code every ListGroups is answered with, if any.
+        var listGroupsFault: Int16?
+        var injectedListGroups = 0
+        /// Requests read per API key since the start (a request's ticket is the count before it).
+        var arrivals: [Int16: Int] = [:]
+        /// API keys whose requests are held, and per key the first ticket not yet released.
+        var holding: Set<Int16> = []
+        var releasedBelow: [Int16: Int] = [:]
+        /// Requests waiting in the proxy right now, per API key.
+        var held: [Int16: Int] = [:]
         var acceptedConnections = 0
         /// Threads still running (the accept loop and the pumps): ``stop()`` waits for them.
         var runningThreads = 0
@@ -107,6 +132,45 @@ public final class TCPProxy: Sendable {
     /// How many OffsetFetch answers for `group` the proxy has replaced.
     public func injectedResponses(group: String) -> Int {
         state.withLock { $0.injectedResponses[group] ?? 0 }
+    }
+
+    /// Answers every later ListGroups with `errorCode` (a Kafka protocol error,
+    /// e.g. 31 for CLUSTER_AUTHORIZATION_FAILED) and no groups, instead of the
+    /// broker's answer; the request still reaches the broker.
+    public func failListGroups(errorCode: Int16) {
+        state.withLock { $0.listGroupsFault = errorCode }
+    }
+
+    /// How many ListGroups answers the proxy has replaced.
+    public var injectedListGroupsResponses: Int { state.withLock { $0.injectedListGroups } }
+
+    /// From now on, requests with Kafka API key `apiKey` (``APIKey``) wait in
+    /// the proxy, unforwarded, until ``release(apiKey:)`` or
+    /// ``stopHolding(apiKey:)``; the connection's later requests wait behind
+    /// them. Faults (``failListGroups(errorCode:)``) apply to a held request as
+    /// it is forwarded, so one set meanwhile applies to it. The client's own
+    /// timeout still applies (it gives up and may close the connection, which
+    /// drops the held request).
+    public func hold(apiKey: Int16) {
+        state.withLock { state in
+            state.holding.insert(apiKey)
+            state.releasedBelow[apiKey] = state.arrivals[apiKey, default: 0]
+        }
+    }
+
+    /// Forwards the requests of `apiKey` held now; later ones are held again.
+    public func release(apiKey: Int16) {
+        state.withLock { $0.releasedBelow[apiKey] = $0.arrivals[apiKey, default: 0] }
+    }
+
+    /// Forwards the held requests of `apiKey` and holds none from now on.
+    public func stopHolding(apiKey: Int16) {
+        _ = state.withLock { $0.holding.remove(apiKey) }
+    }
+
+    /// Requests of `apiKey` waiting in the proxy right now.
+    public func heldRequests(apiKey: Int16) -> Int {
+        state.withLock { $0.held[apiKey, default: 0] }
     }
 
     /// Connections accepted since the start.
@@ -179,10 +243,15 @@ public final class TCPProxy: Sendable {
     private func pump(_ connection: ProxyConnection, direction: Direction) {
         let (source, destination) = direction == .request
             ? (connection.client, connection.upstream) : (connection.upstream, connection.client)
-        while var frame = Self.readFrame(source) {
+        frames: while var frame = Self.readFrame(source) {
             switch direction {
-            case .request: noteOffsetFetch(frame, on: connection)
-            case .response: replaceOffsetFetchAnswer(&frame, on: connection)
+            case .request:
+                // Held first: a fault applies to the request as it is forwarded,
+                // so a fault set while a request waits applies to it.
+                guard waitWhileHeld(frame, on: connection) else { break frames }
+                noteFaults(frame, on: connection)
+            case .response:
+                replaceFaultedAnswer(&frame, on: connection)
             }
             guard waitUntilForwarding(connection), Self.writeAll(destination, frame) else { break }
         }
@@ -222,26 +291,66 @@ public final class TCPProxy: Sendable {
         state.withLock { $0.runningThreads -= 1 }
     }
 
-    // MARK: - OffsetFetch faults
+    /// Counts a request and, while its API is held, waits until the test
+    /// releases it: true to go on, false to drop the connection (the client or
+    /// the proxy has gone).
+    private func waitWhileHeld(_ frame: [UInt8], on connection: ProxyConnection) -> Bool {
+        guard frame.count >= 2 else { return true }
+        let apiKey = Int16(bitPattern: UInt16(frame[0]) << 8 | UInt16(frame[1]))
+        let (ticket, isHeld) = state.withLock { state in
+            let ticket = state.arrivals[apiKey, default: 0]
+            state.arrivals[apiKey] = ticket + 1
+            let isHeld = state.holding.contains(apiKey) && ticket >= state.releasedBelow[apiKey, default: 0]
+            if isHeld { state.held[apiKey, default: 0] += 1 }
+            return (ticket, isHeld)
+        }
+        guard isHeld else { return true }
+        defer { state.withLock { $0.held[apiKey, default: 0] -= 1 } }
+        while true {
+            let (released, stopped) = state.withLock { state in
+                (!state.holding.contains(apiKey) || ticket < state.releasedBelow[apiKey, default: 0], state.stopped)
+            }
+            if released { return true }
+            if stopped || connection.isShutDown || connection.clientHasClosed() { return false }
+            usleep(5_000)
+        }
+    }
 
-    /// Remembers the correlation id of an OffsetFetch that names a faulted group.
-    private func noteOffsetFetch(_ frame: [UInt8], on connection: ProxyConnection) {
+    // MARK: - Injected errors
+
+    /// Remembers the correlation id of an OffsetFetch that names a faulted
+    /// group, and of every ListGroups while ListGroups fails.
+    private func noteFaults(_ frame: [UInt8], on connection: ProxyConnection) {
+        if let request = KafkaFrame.listGroupsRequest(frame) {
+            guard let errorCode = state.withLock({ $0.listGroupsFault }) else { return }
+            connection.expectFault(
+                correlationId: request.correlationId, .listGroups(apiVersion: request.apiVersion, errorCode: errorCode))
+            return
+        }
         guard let request = KafkaFrame.offsetFetchRequest(frame), request.apiVersion >= 2 else { return }
         let faults = state.withLock { $0.offsetFetchFaults }
         let errors = request.groups.reduce(into: [String: Int16]()) { errors, group in errors[group] = faults[group] }
         guard !errors.isEmpty else { return }
-        connection.expectFault(correlationId: request.correlationId, .init(apiVersion: request.apiVersion, errors: errors))
+        connection.expectFault(correlationId: request.correlationId, .offsetFetch(apiVersion: request.apiVersion, errors: errors))
     }
 
-    /// Replaces the faulted groups' part of the broker's answer with their error.
-    private func replaceOffsetFetchAnswer(_ frame: inout [UInt8], on connection: ProxyConnection) {
+    /// Replaces the broker's answer to a faulted request: the faulted groups'
+    /// part of an OffsetFetch answer with their error, or a whole ListGroups answer.
+    private func replaceFaultedAnswer(_ frame: inout [UInt8], on connection: ProxyConnection) {
         guard frame.count >= 4 else { return }
         let correlationId = KafkaFrame.int32(frame, at: 0)
-        guard let fault = connection.takeFault(correlationId: correlationId),
-              let replaced = KafkaFrame.offsetFetchResponse(frame, apiVersion: fault.apiVersion, replacing: fault.errors) else { return }
-        frame = replaced
-        state.withLock { state in
-            for group in fault.errors.keys { state.injectedResponses[group, default: 0] += 1 }
+        switch connection.takeFault(correlationId: correlationId) {
+        case .offsetFetch(let apiVersion, let errors)?:
+            guard let replaced = KafkaFrame.offsetFetchResponse(frame, apiVersion: apiVersion, replacing: errors) else { return }
+            frame = replaced
+            state.withLock { state in
+                for group in errors.keys { state.injectedResponses[group, default: 0] += 1 }
+            }
+        case .listGroups(let apiVersion, let errorCode)?:
+            frame = KafkaFrame.listGroupsResponse(correlationId: correlationId, apiVersion: apiVersion, errorCode: errorCode)
+            state.withLock { $0.injectedListGroups += 1 }
+        case nil:
+            return
         }
     }
 
@@ -326,10 +435,11 @@ extension TestBroker {
 /// other pump) and closed by the pump that ends last, so no descriptor is
 /// closed while a thread may still use it.
 private final class ProxyConnection: Sendable {
-    struct Fault: Sendable {
-        var apiVersion: Int16
-        /// Group -> Kafka error code, for the faulted groups of one request.
-        var errors: [String: Int16]
+    enum Fault: Sendable {
+        /// Group -> Kafka error code, for the faulted groups of one OffsetFetch.
+        case offsetFetch(apiVersion: Int16, errors: [String: Int16])
+        /// A ListGroups answered with this error and no groups.
+        case listGroups(apiVersion: Int16, errorCode: Int16)
     }
 
     private struct State {
@@ -391,6 +501,32 @@ enum KafkaFrame {
         var apiVersion: Int16
         var correlationId: Int32
         var groups: [String]
+    }
+
+    struct RequestHeader {
+        var apiVersion: Int16
+        var correlationId: Int32
+    }
+
+    /// The header of a ListGroups request, or nil for other requests.
+    static func listGroupsRequest(_ frame: [UInt8]) -> RequestHeader? {
+        guard frame.count >= 8, Int16(bitPattern: UInt16(frame[0]) << 8 | UInt16(frame[1])) == 16 else { return nil }
+        return RequestHeader(
+            apiVersion: Int16(bitPattern: UInt16(frame[2]) << 8 | UInt16(frame[3])), correlationId: int32(frame, at: 4))
+    }
+
+    /// A ListGroups answer with `errorCode` and no groups. v1 added the
+    /// throttle time; v3 made the message flexible (tagged fields, compact arrays).
+    /// (Written byte by byte: no tagged fields is one 0 byte, an empty compact array the varint 1.)
+    static func listGroupsResponse(correlationId: Int32, apiVersion: Int16, errorCode: Int16) -> [UInt8] {
+        let flexible = apiVersion >= 3
+        var out = bigEndian(correlationId)
+        if flexible { out.append(0) }  // response header: no tagged fields
+        if apiVersion >= 1 { out += bigEndian(0) }  // throttle time
+        out += [UInt8(truncatingIfNeeded: UInt16(bitPattern: errorCode) >> 8), UInt8(truncatingIfNeeded: errorCode)]
+        out += flexible ? [1] : bigEndian(0)  // no groups
+        if flexible { out.append(0) }  // no tagged fields
+        return out
     }
 
     /// The groups of an OffsetFetch request (many from v8 on), or nil for other requests.
