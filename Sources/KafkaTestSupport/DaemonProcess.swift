@@ -84,14 +84,22 @@ public final class DaemonProcess: Sendable {
 }
 
 /// Re-checks `condition` every 50 ms until it holds or `timeout` passes: for
-/// waiting on a poll or a scrape that happens on its own schedule.
+/// waiting on a poll or a scrape that happens on its own schedule. The timeout
+/// only turns a hang into a failure that names `what`: it is far above what
+/// any awaited event takes on a loaded machine (every suite at once on two
+/// cores), and no test may count on it passing before the condition holds.
+/// The condition is checked once more after the deadline, so a test task that
+/// got no thread for a while (busy suites share the cooperative pool) cannot
+/// fail on a condition that held meanwhile.
 public func eventually(
-    timeout: Duration = .seconds(20), _ what: String, _ condition: () async throws -> Bool
+    timeout: Duration = .seconds(60), _ what: String, _ condition: () async throws -> Bool
 ) async throws {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
-    while clock.now < deadline {
+    while true {
+        let late = clock.now >= deadline
         if try await condition() { return }
+        if late { break }
         try await Task.sleep(for: .milliseconds(50))
     }
     throw TestBrokerError("timed out after \(timeout) waiting for: \(what)")

@@ -13,7 +13,9 @@ public struct HTTPResponse: Sendable {
     public var text: String { String(decoding: body, as: UTF8.self) }
 }
 
-public func httpGet(port: UInt16, path: String, headers: [String: String] = [:], timeout: Duration = .seconds(10)) async throws -> HTTPResponse {
+/// (`timeout` only bounds a hang: a server in a test process that shares its
+/// threads with busy tests may take seconds to answer.)
+public func httpGet(port: UInt16, path: String, headers: [String: String] = [:], timeout: Duration = .seconds(60)) async throws -> HTTPResponse {
     try await httpRequest(port: port, path: path, headers: headers, timeout: timeout)
 }
 
@@ -22,7 +24,7 @@ public func httpGet(port: UInt16, path: String, headers: [String: String] = [:],
 /// A `HEAD` response has no body whatever its headers say.
 public func httpRequest(
     port: UInt16, method: String = "GET", path: String, headers: [String: String] = [:], body: Data? = nil,
-    timeout: Duration = .seconds(10)
+    timeout: Duration = .seconds(60)
 ) async throws -> HTTPResponse {
     let connection = try LoopbackConnection(port: port, timeout: timeout)
     var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
@@ -31,6 +33,45 @@ public func httpRequest(
     request += "\r\n"
     try await connection.send(Data(request.utf8) + (body ?? Data()))
     return try parseResponse(try await connection.receiveAll(), bodyless: method == "HEAD")
+}
+
+/// `count` GET requests of `path` at once: every connection is opened before
+/// any request is sent (so the server holds all of them together), then each
+/// sends one request (`Connection: close`) and every answer is read to the
+/// end. Raises this process's soft limit on open files when `count` needs it.
+/// - Throws: when a connection cannot be opened, or a send or an answer waits
+///   longer than `timeout` (a bound on a hang, not a speed claim).
+public func concurrentHTTPGets(
+    port: UInt16, path: String, count: Int, timeout: Duration = .seconds(60)
+) async throws -> [HTTPResponse] {
+    try await runBlocking {
+        try raiseOpenFileLimit(toAtLeast: count + 256)
+        var connections: [LoopbackConnection?] = []
+        connections.reserveCapacity(count)
+        for _ in 0..<count { connections.append(try LoopbackConnection(port: port, timeout: timeout)) }
+        let request = Data("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)
+        for connection in connections { try connection!.sendNow(request) }
+        var responses: [HTTPResponse] = []
+        responses.reserveCapacity(count)
+        for index in connections.indices {
+            responses.append(try parseResponse(try connections[index]!.receiveAllNow()))
+            connections[index] = nil  // closed once answered, as a scraper does
+        }
+        return responses
+    }
+}
+
+/// Raises the soft limit on open files of this process to at least `minimum` (at most the hard limit).
+private func raiseOpenFileLimit(toAtLeast minimum: Int) throws {
+    var limit = rlimit()
+    let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    guard getrlimit(resource, &limit) == 0 else { throw TestBrokerError("getrlimit failed: errno \(errno)") }
+    guard limit.rlim_cur < rlim_t(minimum) else { return }
+    guard limit.rlim_max >= rlim_t(minimum) else {
+        throw TestBrokerError("\(minimum) open files are needed, the hard limit is \(limit.rlim_max)")
+    }
+    limit.rlim_cur = rlim_t(minimum)
+    guard setrlimit(resource, &limit) == 0 else { throw TestBrokerError("setrlimit failed: errno \(errno)") }
 }
 
 /// A blocking TCP connection to a loopback port, for tests that talk HTTP by
@@ -42,7 +83,7 @@ public final class LoopbackConnection: Sendable {
     private let port: UInt16
 
     /// Connects to 127.0.0.1:`port`; every later send and receive waits at most `timeout`.
-    public init(port: UInt16, timeout: Duration = .seconds(10)) throws {
+    public init(port: UInt16, timeout: Duration = .seconds(60)) throws {
         // The descriptor becomes `self.descriptor` only once connected: a throw
         // after every stored property is set would also run deinit, closing it a
         // second time, and that second close could hit a descriptor number
@@ -82,17 +123,19 @@ public final class LoopbackConnection: Sendable {
 
     /// Everything received until the peer closes the connection.
     public func receiveAll() async throws -> Data {
-        try await runBlocking {
-            var received = Data()
-            while true {
-                let chunk = try self.receiveNow()
-                if chunk.isEmpty { return received }
-                received.append(chunk)
-            }
+        try await runBlocking { try self.receiveAllNow() }
+    }
+
+    func receiveAllNow() throws -> Data {
+        var received = Data()
+        while true {
+            let chunk = try receiveNow()
+            if chunk.isEmpty { return received }
+            received.append(chunk)
         }
     }
 
-    private func sendNow(_ data: Data) throws {
+    func sendNow(_ data: Data) throws {
         var offset = 0
         while offset < data.count {
             let sent = data.withUnsafeBytes { bytes in

@@ -36,7 +36,7 @@ public final class TLSTerminator: Sendable {
     ///     certificate signed by the certificates' CA.
     public static func start(
         port requested: UInt16? = nil, forwardingTo upstreamPort: UInt16, certificates: TestCertificates,
-        requireClientCertificate: Bool = false, timeout: Duration = .seconds(15)
+        requireClientCertificate: Bool = false, timeout: Duration = .seconds(120)
     ) async throws -> TLSTerminator {
         let binary = try stunnelBinary()
         let port = try requested ?? TestBroker.freeLoopbackPort()

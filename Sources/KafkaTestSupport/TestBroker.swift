@@ -20,7 +20,7 @@ public final class TestBroker: Sendable {
     /// - Parameter advertisedPort: the port to advertise on 127.0.0.1 instead
     ///   of the listening port (for a TLS terminator or proxy in front).
     public static func start(
-        port requested: UInt16? = nil, advertisedPort: UInt16? = nil, timeout: Duration = .seconds(30)
+        port requested: UInt16? = nil, advertisedPort: UInt16? = nil, timeout: Duration = .seconds(120)
     ) async throws -> TestBroker {
         let binary = try tansuBinary()
         let port = try requested ?? freeLoopbackPort()

@@ -120,6 +120,15 @@ struct UncheckedPointer: @unchecked Sendable {
 
 private let blockingQueue = DispatchQueue(label: "kafka-test-support.blocking", attributes: .concurrent)
 
+/// Runs CPU-heavy synchronous test work (rendering an exposition of 10,000
+/// series with 2,000 labels, say) off Swift's cooperative pool. That pool has
+/// one thread per core and runs every test of the process: work that holds one
+/// of its threads for seconds stalls the other tests for as long, and their
+/// deadlines (a broker's readiness, an HTTP answer) then pass while they wait.
+public func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await runBlocking(body)
+}
+
 /// Runs blocking librdkafka calls (flush, consumer poll) off Swift's cooperative pool.
 func runBlocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
