@@ -6,16 +6,20 @@ import Testing
 @testable import KafkaLagExporter
 
 /// The hardened HTTP endpoint of `kafka-lag-exporter serve`, against the real
-/// binary: methods, request limits, idle connections, 1,000 concurrent scrapes
-/// from wrk, TLS and basic auth from the web configuration file, and bad web
+/// binary: methods, request limits, idle connections, 1,000 concurrent scrapes,
+/// TLS and basic auth from the web configuration file, and bad web
 /// configurations. The exporter watches a cluster that is not there: `/metrics`
-/// still answers with its self metrics.
-@Suite(.serialized, .timeLimit(.minutes(4)))
+/// still answers with its self metrics. Each test has an exporter of its own
+/// and checks behaviour, never speed, so the tests run in parallel with each
+/// other and with every other suite.
+@Suite(.timeLimit(.minutes(5)))
 struct HTTPHardeningTests {
-    /// An exporter polling a port where nothing listens.
+    /// An exporter polling a port where nothing listens (its polls fail at a
+    /// short client timeout, so that a shutdown never waits long for one).
     static func exporter(_ arguments: [String] = [], environment: [String: String]? = nil) throws -> ServeTests.Exporter {
         try ServeTests.Exporter(
-            bootstrapServers: "127.0.0.1:\(try TestBroker.freeLoopbackPort())", extraArguments: arguments, environment: environment)
+            bootstrapServers: "127.0.0.1:\(try TestBroker.freeLoopbackPort())", clientTimeout: "2s", extraArguments: arguments,
+            environment: environment)
     }
 
     static let buildInfo = "kafka_lag_exporter_build_info{version=\"\(Version.exporter)\""
@@ -96,10 +100,17 @@ struct HTTPHardeningTests {
 
     // MARK: Idle connections
 
+    /// With `--web-idle-timeout 1s` the server closes each of these
+    /// connections by itself, and never before the second has passed. The
+    /// client waits up to 60 s for the close: below the default idle timeout
+    /// (90 s), so a close proves the configured one, and far above anything a
+    /// loaded machine adds to 1 s; how late after 1 s is not checked.
     @Test func idleAndStalledConnectionsAreClosedAfterTheIdleTimeout() async throws {
         let exporter = try Self.exporter(["--web-idle-timeout", "1s"])
         try await exporter.waitUntilServing()
         let clock = ContinuousClock()
+        let patience = Duration.seconds(60)
+        #expect(patience < HTTPServerLimits().idleTimeout)
 
         /// Waits for the server to close `connection`; returns what it sent and how long since `start`.
         /// (`start` is taken before connecting or sending: the server's timer cannot have started earlier.)
@@ -110,90 +121,64 @@ struct HTTPHardeningTests {
 
         // Connected, nothing sent.
         var start = clock.now
-        let silent = try LoopbackConnection(port: exporter.port, timeout: .seconds(10))
+        let silent = try LoopbackConnection(port: exporter.port, timeout: patience)
         let (nothing, silentFor) = try await closed(silent, since: start)
         #expect(nothing.isEmpty)
-        #expect(silentFor >= .seconds(1) && silentFor < .seconds(5), "closed after \(silentFor)")
+        #expect(silentFor >= .seconds(1), "closed after \(silentFor)")
 
         // Half a request head, then silence (a slow client): the head never completes, so the timer is not reset.
         start = clock.now
-        let stalled = try LoopbackConnection(port: exporter.port, timeout: .seconds(10))
+        let stalled = try LoopbackConnection(port: exporter.port, timeout: patience)
         try await stalled.send(Data("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n".utf8))
         let (partial, stalledFor) = try await closed(stalled, since: start)
         #expect(partial.isEmpty)
-        #expect(stalledFor >= .seconds(1) && stalledFor < .seconds(5), "closed after \(stalledFor)")
+        #expect(stalledFor >= .seconds(1), "closed after \(stalledFor)")
 
         // A keep-alive connection after a complete request and response: closed 1 s after the response.
-        let keepAlive = try LoopbackConnection(port: exporter.port, timeout: .seconds(10))
+        let keepAlive = try LoopbackConnection(port: exporter.port, timeout: patience)
         start = clock.now
         try await keepAlive.send(Data("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
         let (response, keptFor) = try await closed(keepAlive, since: start)
         let parsed = try parseResponse(response)
         #expect(parsed.status == 200)
         #expect(parsed.text == "ok\n")
-        #expect(keptFor >= .seconds(1) && keptFor < .seconds(5), "closed after \(keptFor)")
+        #expect(keptFor >= .seconds(1), "closed after \(keptFor)")
         #expect(try await exporter.process.stop() == 0)
     }
 
     // MARK: Load
 
-    /// Counts from wrk's report.
-    struct WrkReport: CustomStringConvertible {
-        var requests = 0
-        var socketErrors: [String: Int] = [:]
-        var non2xx = 0
-        var description: String { "requests \(requests), socket errors \(socketErrors), non-2xx/3xx \(non2xx)" }
-
-        /// Parses "N requests in", "Socket errors: connect a, read b, write c, timeout d" and
-        /// "Non-2xx or 3xx responses: n" (wrk prints the last two only when they are not zero).
-        init(_ output: String) throws {
-            for line in output.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-                if line.contains(" requests in "), let count = Int(line.prefix { $0.isNumber }) { requests = count }
-                if line.hasPrefix("Socket errors:") {
-                    for part in line.dropFirst("Socket errors:".count).split(separator: ",") {
-                        let words = part.split(separator: " ")
-                        guard words.count == 2, let count = Int(words[1]) else { throw TestBrokerError("unexpected wrk line: \(line)") }
-                        socketErrors[String(words[0])] = count
-                    }
-                }
-                if line.hasPrefix("Non-2xx or 3xx responses:") {
-                    non2xx = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? -1
-                }
-            }
-            guard requests > 0 else { throw TestBrokerError("no request count in wrk's output:\n\(output)") }
-        }
-    }
-
+    /// 1,000 scrapes at once: every connection is open before any request is
+    /// sent, so the exporter holds all of them together, and every one is
+    /// answered 200 with the page; a second round leaves resident memory where
+    /// the first left it. A 10-minute idle timeout, so that no connection is
+    /// closed while the others are still being opened, however slowly. (How
+    /// fast such a load is served is a benchmark's business: docs/benchmarks.md.)
     @Test func thousandConcurrentScrapesAreAnsweredWithoutErrorsOrMemoryGrowth() async throws {
-        let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let wrk else {
-            Issue.record("wrk is not installed: run scripts/setup.sh (apt-get install wrk)")
-            return
-        }
-        let exporter = try Self.exporter()
+        let exporter = try Self.exporter(["--web-idle-timeout", "10m"])
         try await exporter.waitUntilServing()
         let pid = try #require(exporter.process.pid)
 
-        // 1,000 connections need more than the usual 1,024 open files in wrk (the exporter raises its own limit).
-        // A generous per-request timeout: CI runs this next to other suites on two cores (p99 reached 4 s there).
-        let script = "ulimit -n 4096 || exit 99; exec timeout 60 \(wrk) -t2 -c1000 -d5s --timeout 20s http://127.0.0.1:\(exporter.port)/metrics"
-        func load() async throws -> WrkReport {
-            let result = try await runCommand("/bin/sh", ["-c", script])
-            try #require(
-                result.status == 0,
-                "wrk exited \(result.status)\(result.status == 99 ? " (the open-file limit cannot be raised to 4096)" : ""): \(result.standardOutput)\(result.standardError)")
-            let report = try WrkReport(result.standardOutput)
-            #expect(report.requests >= 1000, "\(report)")
-            #expect(report.socketErrors.values.allSatisfy { $0 == 0 }, "\(report)\n\(result.standardOutput)")
-            #expect(report.non2xx == 0, "\(report)")
-            return report
+        func openDescriptors() -> Int {
+            (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
+        }
+        /// One round; returns once the exporter has closed the round's connections.
+        func scrapes() async throws {
+            let before = openDescriptors()
+            let responses = try await concurrentHTTPGets(port: exporter.port, path: "/metrics", count: 1000)
+            let statuses = Dictionary(grouping: responses, by: \.status).mapValues(\.count)
+            #expect(statuses == [200: 1000])
+            #expect(responses.allSatisfy { $0.text.contains(Self.buildInfo) })
+            try await eventually("the exporter has closed the connections (\(openDescriptors()) descriptors open, \(before) before)") {
+                openDescriptors() < before + 100
+            }
         }
 
-        _ = try await load()  // warm-up: allocator arenas, buffers, connection state
+        try await scrapes()  // warm-up: allocator arenas, buffers, connection state
         let afterWarmUp = try #require(DaemonProcess.residentKilobytes(of: pid), "no VmRSS in /proc/\(pid)/status")
-        _ = try await load()
+        try await scrapes()
         let afterSecond = try #require(DaemonProcess.residentKilobytes(of: pid), "no VmRSS in /proc/\(pid)/status")
-        #expect(Double(afterSecond) <= Double(afterWarmUp) * 1.2, "RSS \(afterWarmUp) kB after the warm-up, \(afterSecond) kB after the second run")
+        #expect(Double(afterSecond) <= Double(afterWarmUp) * 1.2, "RSS \(afterWarmUp) kB after the warm-up, \(afterSecond) kB after the second round")
 
         #expect(try await exporter.get("/healthz").status == 200)
         #expect(try await exporter.process.stop() == 0)
@@ -203,7 +188,8 @@ struct HTTPHardeningTests {
 
     /// `curl` against the exporter: the HTTP status (0 when no response) and the body.
     static func curl(_ arguments: [String]) async throws -> (status: Int, body: String, exit: Int32) {
-        let result = try await runCommand("/usr/bin/curl", ["-sS", "--max-time", "10", "-w", "\n%{http_code}"] + arguments)
+        // --max-time only bounds a hang.
+        let result = try await runCommand("/usr/bin/curl", ["-sS", "--max-time", "60", "-w", "\n%{http_code}"] + arguments)
         let lines = result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false)
         return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"), result.status)
     }
@@ -334,12 +320,13 @@ struct HTTPHardeningTests {
     // MARK: Bad web configurations
 
     /// Runs `serve` with `arguments`; a configuration that is not refused keeps
-    /// serving until `timeout` ends it (status 124).
+    /// serving until `timeout` ends it (status 124; 60 s, far beyond the
+    /// start-up of a refused configuration on a loaded machine).
     static func refused(_ arguments: [String], environment: [String: String]? = nil) async throws -> CommandResult {
         let broker = "127.0.0.1:\(try TestBroker.freeLoopbackPort())"
         return try await runCommand(
             "/usr/bin/timeout",
-            ["20", try builtProduct("kafka-lag-exporter"), "serve", "--host", "127.0.0.1", "--port", "0", "--bootstrap-servers", broker]
+            ["60", try builtProduct("kafka-lag-exporter"), "serve", "--host", "127.0.0.1", "--port", "0", "--bootstrap-servers", broker]
                 + arguments,
             environment: environment)
     }
