@@ -4,7 +4,7 @@ import LagCore
 import Testing
 
 /// The admin client against a real Kafka-protocol broker (Tansu) on loopback.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(5)))
 struct AdminClientBrokerTests {
     @Test func readsMetadataCommittedOffsetsAndLogOffsets() async throws {
         let broker = try await TestBroker.start()

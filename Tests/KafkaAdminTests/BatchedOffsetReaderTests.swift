@@ -5,7 +5,7 @@ import Testing
 
 /// ``BatchedOffsetReader`` (one ListOffsets v6 per leader) against a real
 /// broker, checked against librdkafka's ListOffsets.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(5)))
 struct BatchedOffsetReaderTests {
     @Test func batchedLogOffsetsEqualLibrdkafkasAndUnknownPartitionsAreLeft() async throws {
         let broker = try await TestBroker.start()

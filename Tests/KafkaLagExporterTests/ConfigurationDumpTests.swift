@@ -5,7 +5,7 @@ import Testing
 @testable import KafkaLagExporter
 
 /// `serve --print-config`: the effective configuration as YAML, secrets redacted.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(5)))
 struct ConfigurationDumpTests {
     static let header = """
         # kafka-lag-exporter effective configuration (defaults < file < environment < flags).

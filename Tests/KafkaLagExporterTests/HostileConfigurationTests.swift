@@ -7,7 +7,9 @@ import Yams
 
 /// Hostile configuration files: whatever the text, `ExporterConfiguration`
 /// answers with a configuration or a ``ConfigurationError`` that names a key
-/// (or the file), quickly, without crashing, hanging or echoing a secret.
+/// (or the file), without crashing, hanging or echoing a secret. (A parse that
+/// blew up, e.g. on an alias bomb, would end in the suite's time limit; how
+/// fast a parse is is not checked here: docs/benchmarks.md.)
 ///
 /// The committed corpus (Corpus/config/*.yaml: alias bombs, deep nesting,
 /// huge numbers, wrong types, duplicate and Unicode keys, invalid regexes,
@@ -16,11 +18,8 @@ import Yams
 /// generated YAML (token soup and a valid skeleton with hostile values) runs
 /// through `parse(yaml:)` as a property (at a fixed seed; `make fuzz` draws
 /// from fresh seeds: `checkProperty`, PropertyCheck.swift).
-@Suite(.timeLimit(PropertySeed.timeLimit(minutes: 3)))
+@Suite(.timeLimit(PropertySeed.timeLimit(minutes: 5)))
 struct HostileConfigurationTests {
-    /// How long one file may take to be rejected or accepted (debug build).
-    static let timeBound: Duration = .seconds(2)
-
     enum Outcome: Equatable, CustomStringConvertible {
         case valid
         /// The error's key, and a piece of its message.
@@ -105,13 +104,11 @@ struct HostileConfigurationTests {
         "yaml-directive.yaml": .error(key: "FILE", message: "not valid YAML"),
     ]
 
-    @Test func everyCorpusFileHasItsExactOutcomeInTime() throws {
+    @Test func everyCorpusFileHasItsExactOutcome() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path).filter { $0.hasSuffix(".yaml") }.sorted()
         #expect(Set(files) == Set(Self.expected.keys), "corpus files and expectations differ")
         for file in files {
             let path = Self.corpus.appendingPathComponent(file).path
-            let clock = ContinuousClock()
-            let start = clock.now
             let outcome: Outcome
             do {
                 _ = try ExporterConfiguration.load(file: path, environment: [:])
@@ -119,8 +116,6 @@ struct HostileConfigurationTests {
             } catch {
                 outcome = .error(key: error.key == path ? "FILE" : error.key, message: error.message)
             }
-            let elapsed = clock.now - start
-            #expect(elapsed < Self.timeBound, "\(file) took \(elapsed)")
             switch (Self.expected[file], outcome) {
             case (.valid?, .valid):
                 break
@@ -183,13 +178,9 @@ struct HostileConfigurationTests {
     }
 
     static func expectConfigurationOrNamedError(_ yaml: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        let clock = ContinuousClock()
-        let start = clock.now
         let result = Result { () throws(ConfigurationError) in
             try ExporterConfiguration.parse(yaml: yaml, source: "fuzz.yaml", environment: ["KLE_SECRET": "hunter2-env"])
         }
-        let elapsed = clock.now - start
-        #expect(elapsed < timeBound, "took \(elapsed) for \(yaml.debugDescription)", sourceLocation: sourceLocation)
         guard case .failure(let error) = result else { return }
         #expect(!error.message.isEmpty, "\(yaml.debugDescription)", sourceLocation: sourceLocation)
         // The key is the file, the whole document, or a path that starts with

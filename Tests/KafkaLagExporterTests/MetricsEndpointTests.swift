@@ -10,7 +10,7 @@ import Testing
 /// `/metrics` over HTTP, served in process by `HTTPEndpoints` from a store
 /// with a known state: the streamed body (chunked, plain or gzipped chunk by
 /// chunk) is the whole exposition, and HEAD sends the same headers without it.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct MetricsEndpointTests {
     /// 400 groups ("group-0" …), each committed on 3 of 20 topics x 8
     /// partitions, two members each for two groups in three, polled twice 30 s

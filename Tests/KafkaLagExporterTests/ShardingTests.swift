@@ -5,7 +5,7 @@ import LagCore
 import Testing
 
 /// `serve --shard i/N`: N exporters split one cluster between them.
-@Suite(.timeLimit(.minutes(4)))
+@Suite(.timeLimit(.minutes(5)))
 struct ShardingTests {
     typealias Exporter = ServeTests.Exporter
 

@@ -5,7 +5,7 @@ import LagCore
 import Testing
 
 /// `lag --samples` and `lag --watch` against a real broker.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct WatchTests {
     struct Fixture {
         let broker: TestBroker
