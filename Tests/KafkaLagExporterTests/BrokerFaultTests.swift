@@ -334,12 +334,15 @@ struct BrokerFaultTests {
             await exporter.lagLines(group: group) == [memberless("kafka_consumergroup_group_lag", group, topic, 0, 4)]
         }
 
+        // The snapshot of the healthy broker (the data do not change), taken
+        // before a poll is parked: a parked poll already runs into its timeout.
+        let beforeHang = try await httpGet(port: exporter.port, path: "/metrics").text
+        let snapshot = FaultExporter.lagLines(in: beforeHang, containing: "topic=\"\(topic)\"")
+        #expect(snapshot.contains(memberless("kafka_consumergroup_group_lag", group, topic, 0, 4)))
+        let errorsBefore = try #require(exporter.selfMetric("kafka_lag_exporter_poll_errors_total", in: beforeHang))
         let offsetFetch = TCPProxy.APIKey.offsetFetch
         proxy.hold(apiKey: offsetFetch)
         try await eventually("a poll waits for its OffsetFetch") { proxy.heldRequests(apiKey: offsetFetch) >= 1 }
-        let beforeHang = try await httpGet(port: exporter.port, path: "/metrics").text
-        let snapshot = FaultExporter.lagLines(in: beforeHang, containing: "topic=\"\(topic)\"")
-        let errorsBefore = try #require(exporter.selfMetric("kafka_lag_exporter_poll_errors_total", in: beforeHang))
         proxy.mode = .stall
         proxy.stopHolding(apiKey: offsetFetch)
         // The known issue takes one of two forms, depending on timing: the
