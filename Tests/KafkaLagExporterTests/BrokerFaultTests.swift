@@ -58,13 +58,13 @@ struct BrokerFaultTests {
             memberless("kafka_consumergroup_group_lag", oldGroup, topic, 1, 3),
             memberless("kafka_consumergroup_group_lag", oldGroup, topic, 2, 0),
         ]
-        try await eventually("lag of the first broker's group") {
+        try await exporter.eventually("lag of the first broker's group") {
             await exporter.lagLines(group: oldGroup) == oldLag
         }
         // Let the lookup table of partition 0 grow at least 3 s old (its log end is flat,
         // so lag in seconds is the age of its oldest point).
         let oldLagSeconds = "kafka_consumergroup_group_lag_seconds" + labels(oldGroup, topic, 0)
-        try await eventually("a lookup table at least 3 s old") {
+        try await exporter.eventually("a lookup table at least 3 s old") {
             await exporter.value(oldLagSeconds, in: exporter.scrape()).map { $0 >= 3 } ?? false
         }
         let beforeStop = await exporter.scrape()
@@ -73,7 +73,7 @@ struct BrokerFaultTests {
 
         // The broker goes away: a failed poll keeps the old series.
         try await Self.stopAtTheNextPoll(proxy) { broker.stop() }
-        try await eventually("a failed poll") {
+        try await exporter.eventually("a failed poll") {
             (exporter.selfMetric("kafka_lag_exporter_poll_errors_total", in: await exporter.scrape()) ?? 0) >= 1
         }
         #expect(await exporter.lagLines(group: oldGroup) == oldLag)
@@ -98,7 +98,7 @@ struct BrokerFaultTests {
         #expect(kill(exporterPid, SIGCONT) == 0)
 
         let newLag = memberless("kafka_consumergroup_group_lag", newGroup, newTopic, 0, 2)
-        try await eventually("the new group's lag, the old group gone") {
+        try await exporter.eventually("the new group's lag, the old group gone") {
             let lines = await exporter.lagLines(containing: "group=")
             return lines.contains(newLag) && !lines.contains { $0.contains("group=\"\(oldGroup)\"") }
         }
@@ -125,7 +125,7 @@ struct BrokerFaultTests {
         let newLagSeconds = "kafka_consumergroup_group_lag_seconds" + labels(newGroup, newTopic, 0)
         var ageBound = 0.0
         var newAge: Double?
-        try await eventually("lag in seconds of the new partition") {
+        try await exporter.eventually("lag in seconds of the new partition") {
             let text = await exporter.scrape()
             ageBound = Date().timeIntervalSince1970 - resumedAt
             newAge = exporter.value(newLagSeconds, in: text)
@@ -162,8 +162,8 @@ struct BrokerFaultTests {
             memberless("kafka_consumergroup_group_lag", group, topic, 0, 3),
             memberless("kafka_consumergroup_group_lag", group, topic, 1, 0),
         ]
-        try await eventually("lag exported") { await exporter.lagLines(group: group) == lag }
-        try await eventually("ready") { (try? await httpGet(port: exporter.port, path: "/readyz"))?.status == 200 }
+        try await exporter.eventually("lag exported") { await exporter.lagLines(group: group) == lag }
+        try await exporter.eventually("ready") { (try? await httpGet(port: exporter.port, path: "/readyz"))?.status == 200 }
         let snapshot = await exporter.lagLines(containing: "topic=\"\(topic)\"")
         #expect(snapshot.count == 9)
 
@@ -172,7 +172,7 @@ struct BrokerFaultTests {
         // traffic through again.
         try await Self.stopAtTheNextPoll(proxy) { proxy.mode = .disconnect }
         var firstFailure = ""
-        try await eventually("a failed poll") {
+        try await exporter.eventually("a failed poll") {
             firstFailure = await exporter.scrape()
             return (exporter.selfMetric("kafka_lag_exporter_poll_errors_total", in: firstFailure) ?? 0) >= 1
         }
@@ -180,7 +180,7 @@ struct BrokerFaultTests {
         let lastSuccess = try #require(exporter.selfMetric("kafka_lag_exporter_last_successful_poll_timestamp_seconds", in: firstFailure))
         // Staleness: readiness turns 503 once the last success is older than 3
         // intervals, while the lag series and the last-success time stay.
-        try await eventually("readiness reports the stale cluster") {
+        try await exporter.eventually("readiness reports the stale cluster") {
             let ready = try? await httpGet(port: exporter.port, path: "/readyz")
             return ready?.status == 503 && ready?.text == "last successful poll older than 3 poll intervals: local\n"
         }
@@ -191,13 +191,13 @@ struct BrokerFaultTests {
 
         // The broker is back, with its data: the next poll succeeds.
         proxy.mode = .passThrough
-        try await eventually("a successful poll after the outage") {
+        try await exporter.eventually("a successful poll after the outage") {
             (exporter.selfMetric("kafka_lag_exporter_last_successful_poll_timestamp_seconds", in: await exporter.scrape()) ?? 0) > lastSuccess
         }
         let errorsAfterRecovery = exporter.selfMetric("kafka_lag_exporter_poll_errors_total", in: await exporter.scrape())
         #expect(await exporter.lagLines(containing: "topic=\"\(topic)\"") == snapshot)
         try await TestProducer(bootstrapServers: bootstrap).produce(topic: topic, partition: 1, count: 3)
-        try await eventually("fresh lag after recovery") {
+        try await exporter.eventually("fresh lag after recovery") {
             await exporter.lagLines(group: group) == [
                 memberless("kafka_consumergroup_group_lag", group, topic, 0, 3),
                 memberless("kafka_consumergroup_group_lag", group, topic, 1, 3),
@@ -249,7 +249,7 @@ struct BrokerFaultTests {
         // machine; nothing below counts on the polls before the hang.)
         let exporter = try FaultExporter(
             bootstrapServers: bootstrap, pollInterval: "400ms", timeout: "1s", maxFailedPolls: 1000)
-        try await eventually("lag exported") {
+        try await exporter.eventually("lag exported") {
             await exporter.lagLines(group: group) == [memberless("kafka_consumergroup_group_lag", group, topic, 0, 4)]
         }
         let pid = try #require(exporter.process.pid)
@@ -273,7 +273,7 @@ struct BrokerFaultTests {
         // scrape answers 200 with the snapshot. The slow-poll log line comes
         // after the failure is counted, so the test waits for both.
         var spans: [PollSpan] = []
-        try await eventually(timeout: .seconds(120), "three failed polls, logged, while the broker hangs") {
+        try await exporter.eventually(timeout: .seconds(120), "three failed polls, logged, while the broker hangs") {
             let response = try await httpGet(port: exporter.port, path: "/metrics")
             #expect(response.status == 200)
             #expect(FaultExporter.lagLines(in: response.text, containing: "topic=\"\(topic)\"") == snapshot)
@@ -300,7 +300,7 @@ struct BrokerFaultTests {
         // The broker answers again: exact values, fresh data.
         proxy.mode = .passThrough
         try await producer.produce(topic: topic, partition: 0, count: 3)
-        try await eventually("fresh lag after the broker recovers") {
+        try await exporter.eventually("fresh lag after the broker recovers") {
             await exporter.lagLines(group: group) == [memberless("kafka_consumergroup_group_lag", group, topic, 0, 7)]
         }
         #expect(await exporter.lagLines(containing: "kafka_partition_latest_offset{cluster_name=\"local\",topic=\"\(topic)\"") == [
@@ -330,7 +330,7 @@ struct BrokerFaultTests {
         try await admin.alterCommittedOffsets(group: group, offsets: [TopicPartition(topic, 0): 2])
         let exporter = try FaultExporter(
             bootstrapServers: bootstrap, pollInterval: "400ms", timeout: "1s", maxFailedPolls: 1000)
-        try await eventually("lag exported") {
+        try await exporter.eventually("lag exported") {
             await exporter.lagLines(group: group) == [memberless("kafka_consumergroup_group_lag", group, topic, 0, 4)]
         }
 
@@ -350,7 +350,7 @@ struct BrokerFaultTests {
         // show, or the exporter dies on librdkafka's assertion first.
         try await withKnownIssue("a hang after ListGroups: the poll is published without the group, log end -1001; then librdkafka's assertion `eonce->refcnt > 0'") {
             // The poll that was waiting has ended once a later one has failed.
-            try await eventually(timeout: .seconds(120), "a failed poll after the one the hang caught") {
+            try await exporter.eventually(timeout: .seconds(120), "a failed poll after the one the hang caught") {
                 let failed = exporter.selfMetric("kafka_lag_exporter_poll_errors_total", in: await exporter.scrape()) ?? 0
                 return failed >= errorsBefore + 1 || exporter.process.hasExited() != nil
             }
@@ -385,7 +385,7 @@ struct BrokerFaultTests {
             memberless("kafka_consumergroup_group_lag", alpha, topic, 0, 7),
             memberless("kafka_consumergroup_group_lag", gamma, topic, 0, 0),
         ]
-        try await eventually("the other groups exported") {
+        try await exporter.eventually("the other groups exported") {
             await exporter.lagLines(containing: "kafka_consumergroup_group_lag{").filter { $0.contains(topic) } == exported
         }
         let scrape = await exporter.scrape()
@@ -402,7 +402,7 @@ struct BrokerFaultTests {
 
         // The broker lets the group through again: it is exported with exact values.
         proxy.clearOffsetFetchFault(group: denied)
-        try await eventually("the refused group exported once allowed") {
+        try await exporter.eventually("the refused group exported once allowed") {
             await exporter.lagLines(group: denied) == [memberless("kafka_consumergroup_group_lag", denied, topic, 0, 5)]
         }
         #expect(await exporter.lagLines(containing: "kafka_consumergroup_group_lag{").filter { $0.contains(topic) } == [
@@ -481,6 +481,19 @@ final class FaultExporter: Sendable {
     }
 
     deinit { try? FileManager.default.removeItem(at: configuration) }
+
+    /// ``KafkaTestSupport/eventually(timeout:_:_:)`` whose failure carries
+    /// the end of the exporter's log (whether it is still polling, or died).
+    func eventually(
+        timeout: Duration = .seconds(60), _ what: String, _ condition: () async throws -> Bool
+    ) async throws {
+        do {
+            try await KafkaTestSupport.eventually(timeout: timeout, what, condition)
+        } catch {
+            let log = process.standardError.split(separator: "\n").suffix(40).joined(separator: "\n")
+            throw TestBrokerError("\(error)\nexporter exited: \(process.hasExited().map(String.init) ?? "no"); its log ends:\n\(log)")
+        }
+    }
 
     /// The current /metrics text ("" while the exporter does not answer).
     func scrape() async -> String {
