@@ -81,8 +81,9 @@ struct AdminClientBrokerTests {
     }
 
     @Test func unreachableBrokerIsAConnectivityErrorNamingTheAddress() async throws {
-        let port = try TestBroker.freeLoopbackPort()  // nothing listens there
-        let address = "127.0.0.1:\(port)"
+        let refusing = try RefusingPort()  // nothing listens there, and nothing else can
+        defer { refusing.release() }
+        let address = refusing.address
         let admin = try KafkaAdminClient(configuration: .init(bootstrapServers: address, requestTimeout: .seconds(2)))
 
         let metadataError = await #expect(throws: KafkaAdminError.self) { try await admin.metadata() }
@@ -101,7 +102,9 @@ struct AdminClientBrokerTests {
     /// client there and then, never later on a dispatch thread (possibly while
     /// the process is exiting, which crashed `lag` after a TLS failure).
     @Test func aBlockingCallLeavesItsCallerHoldingTheLastReference() async throws {
-        let port = try TestBroker.freeLoopbackPort()  // nothing listens there
+        let refusing = try RefusingPort()  // nothing listens there, and nothing else can
+        defer { refusing.release() }
+        let port = refusing.port
         for attempt in 1...10 {
             var admin: KafkaAdminClient? = try KafkaAdminClient(
                 configuration: .init(bootstrapServers: "127.0.0.1:\(port)", requestTimeout: .milliseconds(100)))

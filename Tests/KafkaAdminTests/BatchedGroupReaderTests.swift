@@ -105,7 +105,9 @@ struct BatchedGroupReaderTests {
     }
 
     @Test func anUnreachableBrokerLeavesEveryGroupUnread() async throws {
-        let port = try TestBroker.freeLoopbackPort()  // nothing listens there
+        let refusing = try RefusingPort()  // nothing listens there, and nothing else can
+        defer { refusing.release() }
+        let port = refusing.port
         let reader = BatchedGroupReader(pool: BrokerConnectionPool(clientId: "batched-test"))
         let reads = await reader.read(
             ["alpha", "beta"], describing: ["alpha"], brokers: [BrokerInfo(id: 1, host: "127.0.0.1", port: Int32(port))],

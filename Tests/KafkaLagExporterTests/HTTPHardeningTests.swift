@@ -18,7 +18,7 @@ struct HTTPHardeningTests {
     /// short client timeout, so that a shutdown never waits long for one).
     static func exporter(_ arguments: [String] = [], environment: [String: String]? = nil) throws -> ServeTests.Exporter {
         try ServeTests.Exporter(
-            bootstrapServers: "127.0.0.1:\(try TestBroker.freeLoopbackPort())", clientTimeout: "2s", extraArguments: arguments,
+            bootstrapServers: try RefusingPort.sharedAddress(), clientTimeout: "2s", extraArguments: arguments,
             environment: environment)
     }
 
@@ -323,7 +323,7 @@ struct HTTPHardeningTests {
     /// serving until `timeout` ends it (status 124; 60 s, far beyond the
     /// start-up of a refused configuration on a loaded machine).
     static func refused(_ arguments: [String], environment: [String: String]? = nil) async throws -> CommandResult {
-        let broker = "127.0.0.1:\(try TestBroker.freeLoopbackPort())"
+        let broker = try RefusingPort.sharedAddress()
         return try await runCommand(
             "/usr/bin/timeout",
             ["60", try builtProduct("kafka-lag-exporter"), "serve", "--host", "127.0.0.1", "--port", "0", "--bootstrap-servers", broker]

@@ -258,7 +258,9 @@ struct LagCommandErrorTests {
     /// with the documented status and the address; how soon after `--timeout`
     /// is not checked.
     @Test func unreachableBrokerEndsAtTheTimeoutNamingTheAddress() async throws {
-        let port = try TestBroker.freeLoopbackPort()
+        let refusing = try RefusingPort()  // nothing listens there, and nothing else can
+        defer { refusing.release() }
+        let port = refusing.port
         let result = try await exporter("lag", "--bootstrap-servers", "127.0.0.1:\(port)", "--timeout", "2")
         #expect(result.status == 69)
         #expect(result.standardError.split(separator: "\n").count == 1)

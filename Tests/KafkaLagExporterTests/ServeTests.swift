@@ -123,9 +123,11 @@ struct ServeTests {
     }
 
     @Test func readinessWaitsForTheBrokerAndShutdownIsClean() async throws {
-        let port = try TestBroker.freeLoopbackPort()
+        // Nothing listens there, and nothing else can until the test starts the broker.
+        let refusing = try RefusingPort()
+        let port = refusing.port
         // A short client timeout: the first polls fail at it (nothing listens yet).
-        let exporter = try Exporter(bootstrapServers: "127.0.0.1:\(port)", clientTimeout: "2s")
+        let exporter = try Exporter(bootstrapServers: refusing.address, clientTimeout: "2s")
         try await exporter.waitUntilServing()
 
         let notReady = try await exporter.get("/readyz")
@@ -139,6 +141,7 @@ struct ServeTests {
         }
 
         // The broker appears: the exporter becomes ready by itself.
+        refusing.release()
         let broker = try await TestBroker.start(port: port)
         defer { broker.stop() }
         try await eventually("ready once the broker is up") { try await exporter.get("/readyz").status == 200 }
@@ -204,7 +207,7 @@ struct ServeTests {
     }
 
     @Test func unknownPathIs404() async throws {
-        let exporter = try Exporter(bootstrapServers: "127.0.0.1:\(try TestBroker.freeLoopbackPort())")
+        let exporter = try Exporter(bootstrapServers: try RefusingPort.sharedAddress())
         try await exporter.waitUntilServing()
         #expect(try await exporter.get("/nope").status == 404)
         let index = try await exporter.get("/")

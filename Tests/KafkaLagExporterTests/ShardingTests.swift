@@ -186,7 +186,7 @@ struct ShardingTests {
         var environment = Self.environment
         environment["POD_NAME"] = "kafka-lag-exporter-2"
         let exporter = try Exporter(
-            bootstrapServers: "127.0.0.1:\(try TestBroker.freeLoopbackPort())", extraArguments: ["--config", file.path],
+            bootstrapServers: try RefusingPort.sharedAddress(), extraArguments: ["--config", file.path],
             environment: environment)
         try await exporter.waitUntilServing()
         let scrape = try await exporter.get("/metrics").text
