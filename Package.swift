@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "kafka-lag-fixture", targets: ["ScaleFixture"]),
         .library(name: "KafkaAdmin", targets: ["KafkaAdmin"]),
         .library(name: "LagCore", targets: ["LagCore"]),
+        .library(name: "LagPoll", targets: ["LagPoll"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -60,9 +61,7 @@ let package = Package(
                 "CRdKafka",
                 "LagCore",
                 .product(name: "Logging", package: "swift-log"),
-                // The batched group reads' own connections (Wire/).
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -71,13 +70,21 @@ let package = Package(
             name: "LagCore",
             swiftSettings: swiftSettings
         ),
-        // The executable that wires the admin client to the domain.
+        // The poll: one collection of a cluster's groups, offsets and log
+        // offsets through the admin client, as a snapshot of the domain.
+        .target(
+            name: "LagPoll",
+            dependencies: ["KafkaAdmin", "LagCore"],
+            swiftSettings: swiftSettings
+        ),
+        // The executable: commands, configuration and HTTP, wiring the poll to the domain.
         .executableTarget(
             name: "KafkaLagExporter",
             dependencies: [
                 "CAllocator",
                 "KafkaAdmin",
                 "LagCore",
+                "LagPoll",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -147,6 +154,11 @@ let package = Package(
         .testTarget(
             name: "KafkaAdminTests",
             dependencies: ["KafkaAdmin", "KafkaTestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LagPollTests",
+            dependencies: ["LagPoll", "KafkaAdmin", "LagCore", "KafkaTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

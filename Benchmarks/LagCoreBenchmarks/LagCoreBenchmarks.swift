@@ -44,7 +44,7 @@ struct SyntheticCluster: Sendable {
                 }
             }
             groups.append(ConsumerGroupSnapshot(
-                id: "group-\(g)", state: membersPerGroup > 0 ? "Stable" : "Empty", members: members,
+                id: "group-\(g)", state: membersPerGroup > 0 ? .stable : .empty, members: members,
                 committedOffsets: committed, topicPartitions: topicPartitions))
         }
         var offsets: [TopicPartition: PartitionOffsets] = [:]

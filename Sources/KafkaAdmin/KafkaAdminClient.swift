@@ -14,11 +14,6 @@ public import Logging
 public final class KafkaAdminClient: Sendable {
     let handle: RDKafkaHandle
     public let configuration: KafkaClientConfiguration
-    /// Read many groups, and many partitions' offsets, per request over their
-    /// own plaintext connections; nil when the connection needs TLS or SASL
-    /// (librdkafka alone does those).
-    let batchedReader: BatchedGroupReader?
-    let batchedOffsets: BatchedOffsetReader?
 
     /// Creates the client. Nothing is sent until the first request.
     /// - Throws: ``KafkaAdminError`` with kind `.configuration` when librdkafka
@@ -30,15 +25,12 @@ public final class KafkaAdminClient: Sendable {
     ) throws(KafkaAdminError) {
         self.configuration = configuration
         self.handle = try RDKafkaHandle(configuration: configuration, logger: logger)
-        if configuration.properties["security.protocol"]?.lowercased() ?? "plaintext" == "plaintext" {
-            let pool = BrokerConnectionPool(clientId: configuration.properties["client.id"] ?? RDKafkaHandle.defaultClientId)
-            batchedReader = BatchedGroupReader(pool: pool)
-            batchedOffsets = BatchedOffsetReader(pool: pool)
-        } else {
-            batchedReader = nil
-            batchedOffsets = nil
-        }
     }
+
+    /// The value librdkafka holds for client property `name` (the exporter's
+    /// defaults, e.g. `enable.metrics.push`, unless the configuration set it);
+    /// nil for an unknown property. Never call it for a secret.
+    public func effectiveProperty(_ name: String) -> String? { handle.property(name) }
 
     /// The version of the librdkafka loaded at run time, e.g. "2.8.0".
     public static var librdkafkaVersion: String { String(cString: rd_kafka_version_str()) }
@@ -135,7 +127,8 @@ public final class KafkaAdminClient: Sendable {
                     guard let listing = listings[index] else { return nil }
                     return ConsumerGroupListing(
                         groupId: String(cString: rd_kafka_ConsumerGroupListing_group_id(listing)),
-                        state: String(cString: rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupListing_state(listing))),
+                        state: groupState(rd_kafka_ConsumerGroupListing_state(listing)),
+                        type: groupType(rd_kafka_ConsumerGroupListing_type(listing)),
                         isSimple: rd_kafka_ConsumerGroupListing_is_simple_consumer_group(listing) != 0
                     )
                 }
@@ -143,7 +136,10 @@ public final class KafkaAdminClient: Sendable {
         )
     }
 
-    /// Describes many groups in one request: state, members, assignments.
+    /// Describes groups: state, type, members and their assignments, for both
+    /// group protocols. librdkafka asks each group's coordinator with
+    /// ConsumerGroupDescribe (Kafka 4, KIP-848) where the broker offers it and
+    /// falls back to DescribeGroups for classic groups and older brokers.
     /// A group the broker could not describe carries its own `error`.
     public func describeConsumerGroups(_ groupIds: [String], timeout: Duration? = nil) async throws(KafkaAdminError) -> [ConsumerGroupDescription] {
         guard !groupIds.isEmpty else { return [] }
@@ -192,7 +188,8 @@ public final class KafkaAdminClient: Sendable {
         }
         return ConsumerGroupDescription(
             groupId: groupId,
-            state: String(cString: rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(group))),
+            state: groupState(rd_kafka_ConsumerGroupDescription_state(group)),
+            type: groupType(rd_kafka_ConsumerGroupDescription_type(group)),
             isSimple: rd_kafka_ConsumerGroupDescription_is_simple_consumer_group(group) != 0,
             partitionAssignor: optionalString(rd_kafka_ConsumerGroupDescription_partition_assignor(group)) ?? "",
             coordinator: coordinator,
@@ -201,32 +198,11 @@ public final class KafkaAdminClient: Sendable {
         )
     }
 
-    /// Whether ``readGroupsBatched(_:describing:brokers:timeout:)`` can batch
-    /// at all: only over plaintext connections (TLS and SASL are librdkafka's).
-    public var batchesReads: Bool { batchedReader != nil }
-
-    /// Describes (the groups in `describing`) and fetches the committed offsets
-    /// of many groups with a few batched requests: FindCoordinator v4 through
-    /// one of `brokers`, then per coordinator one DescribeGroups v5 and one
-    /// OffsetFetch v8 per batch of groups. Groups it cannot settle (and all of
-    /// them when batching is off or the brokers are too old) come back in
-    /// ``BatchedGroupReads/unread``, for ``describeConsumerGroups(_:timeout:)``
-    /// and ``committedOffsets(group:timeout:)``. Never throws: every failure
-    /// becomes an unread group.
-    public func readGroupsBatched(
-        _ groupIds: [String], describing: Set<String>, brokers: [BrokerInfo], timeout: Duration? = nil
-    ) async -> BatchedGroupReads {
-        guard let batchedReader else {
-            var reads = BatchedGroupReads()
-            reads.unread = groupIds
-            return reads
-        }
-        return await batchedReader.read(groupIds, describing: describing, brokers: brokers, timeout: bound(timeout))
-    }
-
     /// The committed offsets of one group (one OffsetFetch to its coordinator).
-    /// Partitions without a commit are absent from the result.
-    public func committedOffsets(group groupId: String, timeout: Duration? = nil) async throws(KafkaAdminError) -> [TopicPartition: Int64] {
+    /// Partitions without a commit are absent from the result; partitions the
+    /// broker answered with an error (e.g. UNSTABLE_OFFSET_COMMIT) are in its
+    /// `failures`, never taken for partitions without a commit.
+    public func committedOffsets(group groupId: String, timeout: Duration? = nil) async throws(KafkaAdminError) -> PartitionOffsetsResult {
         let brokers = handle.brokers
         let operation = "ListConsumerGroupOffsets(\(groupId))"
         return try await handle.adminRequest(
@@ -243,38 +219,27 @@ public final class KafkaAdminClient: Sendable {
                 let result = rd_kafka_event_ListConsumerGroupOffsets_result(event)
                 var count = 0
                 guard let groups = rd_kafka_ListConsumerGroupOffsets_result_groups(result, &count), count > 0,
-                      let group = groups[0] else { return [:] }
+                      let group = groups[0] else { return PartitionOffsetsResult() }
                 if let error = rd_kafka_group_result_error(group) {
                     throw KafkaAdminError(
                         borrowing: error, operation: operation, brokers: brokers)
                 }
-                var offsets: [TopicPartition: Int64] = [:]
-                for entry in TopicPartitionList.entries(of: rd_kafka_group_result_partitions(group))
-                where entry.error == RD_KAFKA_RESP_ERR_NO_ERROR && entry.offset >= 0 {
-                    offsets[entry.partition] = entry.offset
+                var answer = PartitionOffsetsResult()
+                for entry in TopicPartitionList.entries(of: rd_kafka_group_result_partitions(group)) {
+                    if entry.error != RD_KAFKA_RESP_ERR_NO_ERROR {
+                        answer.failures[entry.partition] = KafkaAdminError(
+                            code: .init(rawValue: entry.error.rawValue), message: String(cString: rd_kafka_err2str(entry.error)),
+                            operation: "\(operation) partition \(entry.partition)", brokers: brokers)
+                    } else if entry.offset >= 0 {
+                        answer.offsets[entry.partition] = entry.offset
+                    }
                 }
-                return offsets
+                return answer
             }
         )
     }
 
     // MARK: - Partition offsets
-
-    /// Earliest or latest offsets of any number of partitions with one
-    /// ListOffsets (v6) per partition leader of `metadata`. Partitions it cannot
-    /// settle (and all of them over TLS or SASL, or with brokers too old) come
-    /// back in ``BatchedOffsets/unread``, for ``listOffsets(_:spec:timeout:)``.
-    /// Never throws: every failure becomes an unread partition.
-    public func listOffsetsBatched(
-        _ partitions: some Collection<TopicPartition>, spec: OffsetSpec, metadata: ClusterMetadata, timeout: Duration? = nil
-    ) async -> BatchedOffsets {
-        guard let batchedOffsets else {
-            var result = BatchedOffsets()
-            result.unread = Array(partitions)
-            return result
-        }
-        return await batchedOffsets.read(partitions, spec: spec, metadata: metadata, timeout: bound(timeout))
-    }
 
     /// Earliest or latest offsets of many partitions in one ListOffsets call
     /// (librdkafka sends one request per partition leader).
@@ -318,7 +283,17 @@ public final class KafkaAdminClient: Sendable {
     }
 }
 
-// MARK: - C string helpers
+// MARK: - C helpers
+
+/// librdkafka's state name as a ``ConsumerGroupState``.
+private func groupState(_ state: rd_kafka_consumer_group_state_t) -> ConsumerGroupState {
+    ConsumerGroupState(name: optionalString(rd_kafka_consumer_group_state_name(state)) ?? "")
+}
+
+/// librdkafka's type name ("Classic", "Consumer", "Unknown") as a ``ConsumerGroupType``.
+private func groupType(_ type: rd_kafka_consumer_group_type_t) -> ConsumerGroupType {
+    ConsumerGroupType(name: optionalString(rd_kafka_consumer_group_type_name(type)) ?? "")
+}
 
 /// Copies a C string that librdkafka may return as NULL.
 func optionalString(_ pointer: UnsafePointer<CChar>?) -> String? {

@@ -3,14 +3,16 @@ public import LagCore
 /// A consumer group as ListConsumerGroups reports it.
 public struct ConsumerGroupListing: Sendable, Hashable {
     public var groupId: String
-    /// librdkafka's state name: Stable, Empty, PreparingRebalance, Dead, Unknown, ...
-    public var state: String
+    public var state: ConsumerGroupState
+    /// Classic or consumer protocol; unknown from brokers before Kafka 4 (ListGroups before v5).
+    public var type: ConsumerGroupType
     /// A "simple" group commits offsets without group membership (protocol type "").
     public var isSimple: Bool
 
-    public init(groupId: String, state: String, isSimple: Bool) {
+    public init(groupId: String, state: ConsumerGroupState, type: ConsumerGroupType = .unknown, isSimple: Bool) {
         self.groupId = groupId
         self.state = state
+        self.type = type
         self.isSimple = isSimple
     }
 }
@@ -18,7 +20,8 @@ public struct ConsumerGroupListing: Sendable, Hashable {
 /// A consumer group as DescribeConsumerGroups reports it.
 public struct ConsumerGroupDescription: Sendable, Hashable {
     public var groupId: String
-    public var state: String
+    public var state: ConsumerGroupState
+    public var type: ConsumerGroupType
     public var isSimple: Bool
     public var partitionAssignor: String
     public var coordinator: BrokerInfo?
@@ -27,11 +30,13 @@ public struct ConsumerGroupDescription: Sendable, Hashable {
     public var error: KafkaAdminError?
 
     public init(
-        groupId: String, state: String, isSimple: Bool = false, partitionAssignor: String = "",
-        coordinator: BrokerInfo? = nil, members: [MemberDescription] = [], error: KafkaAdminError? = nil
+        groupId: String, state: ConsumerGroupState, type: ConsumerGroupType = .unknown, isSimple: Bool = false,
+        partitionAssignor: String = "", coordinator: BrokerInfo? = nil, members: [MemberDescription] = [],
+        error: KafkaAdminError? = nil
     ) {
         self.groupId = groupId
         self.state = state
+        self.type = type
         self.isSimple = isSimple
         self.partitionAssignor = partitionAssignor
         self.coordinator = coordinator
@@ -125,8 +130,8 @@ public enum OffsetSpec: Sendable, Hashable {
     case latest
 }
 
-/// The answer of one batched ListOffsets call: offsets of the partitions that
-/// answered, and an error for each partition that did not.
+/// Offsets per partition from one call (ListOffsets, or a group's committed
+/// offsets), and an error for each partition the broker answered with one.
 public struct PartitionOffsetsResult: Sendable, Hashable {
     public var offsets: [TopicPartition: Int64]
     public var failures: [TopicPartition: KafkaAdminError]

@@ -25,6 +25,14 @@ final class RDKafkaHandle: Sendable {
     /// The client id of every request unless the `client.id` property says otherwise.
     static let defaultClientId = "kafka-lag-exporter"
 
+    /// Properties every client of the exporter starts with; the user's own
+    /// override them. `enable.metrics.push=false`: the client's telemetry push
+    /// to the broker (KIP-714) has no use for a read-only exporter, costs
+    /// requests, and has had bugs of its own.
+    static let defaultProperties: [(String, String)] = [
+        ("enable.metrics.push", "false"),
+    ]
+
     /// Whether this is a consumer (closed before it is destroyed).
     let isConsumer: Bool
 
@@ -41,10 +49,11 @@ final class RDKafkaHandle: Sendable {
         }
         guard let conf = rd_kafka_conf_new() else { throw configurationError("rd_kafka_conf_new failed") }
 
+        // Defaults first, so that the user's properties override them.
         var properties: [(String, String)] = [
             ("bootstrap.servers", brokers),
             ("client.id", Self.defaultClientId),
-        ]
+        ] + Self.defaultProperties
         properties += configuration.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         properties += consumerProperties ?? []
         // Logs travel through the background queue to swift-log, never to stderr.
@@ -97,6 +106,18 @@ final class RDKafkaHandle: Sendable {
         rd_kafka_queue_destroy(backgroundQueue.pointer)
         if isConsumer { rd_kafka_consumer_close(client.pointer) }
         rd_kafka_destroy(client.pointer)
+    }
+
+    /// The client's value of property `name` (from librdkafka's copy of the
+    /// configuration, which lives as long as the client); nil if unknown.
+    func property(_ name: String) -> String? {
+        // Owned by the client: not freed here.
+        guard let conf = rd_kafka_conf(client.pointer) else { return nil }
+        var size = 0
+        guard rd_kafka_conf_get(conf, name, nil, &size) == RD_KAFKA_CONF_OK, size > 0 else { return nil }
+        var buffer = [CChar](repeating: 0, count: size)
+        guard rd_kafka_conf_get(conf, name, &buffer, &size) == RD_KAFKA_CONF_OK else { return nil }
+        return cString(buffer)
     }
 
     /// Sets one property; returns librdkafka's complaint, with secret values masked.

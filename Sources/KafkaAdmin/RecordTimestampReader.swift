@@ -60,9 +60,8 @@ public final class RecordTimestampReader: Sendable {
 
         var remaining = Set(positions.keys)
         var timestamps: [TopicPartition: Double] = [:]
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while !remaining.isEmpty, clock.now < deadline {
+        let deadline = Deadline(after: timeout)
+        while !remaining.isEmpty, !deadline.hasPassed {
             guard let message = rd_kafka_consumer_poll(client, 100) else { continue }
             // The message is ours until destroyed.
             defer { rd_kafka_message_destroy(message) }

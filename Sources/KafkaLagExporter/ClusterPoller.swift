@@ -1,6 +1,7 @@
 import Foundation
 import KafkaAdmin
 import LagCore
+import LagPoll
 import Logging
 import ServiceLifecycle
 

@@ -37,6 +37,7 @@ enum ConfigurationDump {
             ("lookup-table-size", scalar(String(configuration.lookupTableSize))),
             ("status-window", scalar(String(configuration.statusWindow))),
             ("max-failed-polls", scalar(String(configuration.maxFailedPolls))),
+            ("group-read-concurrency", scalar(String(configuration.groupReadConcurrency))),
             ("metric-allowlist", sequence(configuration.metricAllowlist)),
             ("log-level", scalar(configuration.logLevel)),
             ("log-format", scalar(configuration.logFormat)),
@@ -59,7 +60,6 @@ enum ConfigurationDump {
             ("client-properties", mapping(properties)),
             ("labels", mapping(cluster.labels.sorted { $0.key < $1.key }.map { ($0.key, scalar($0.value)) })),
             ("time-lag", scalar(cluster.timeLag.rawValue)),
-            ("reads", scalar(cluster.reads.rawValue)),
         ])
     }
 

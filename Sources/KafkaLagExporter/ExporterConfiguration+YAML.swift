@@ -29,51 +29,33 @@ extension ExporterConfiguration {
         var configuration = ExporterConfiguration()
         guard let root, root.null == nil else { return configuration }
         let reader = try MappingReader(root, path: "")
-        if let value = try reader.int("port") {
-            guard (1...65535).contains(value) else { throw ConfigurationError(key: "port", "must be between 1 and 65535, got \(value)") }
-            configuration.port = value
-        }
+        if let value = try reader.int("port") { configuration.port = try ConfigurationRules.port(value, key: "port") }
         if let value = try reader.duration("poll-interval") { configuration.pollInterval = value }
         if let value = try reader.duration("kafka-client-timeout") { configuration.kafkaClientTimeout = value }
         if let value = try reader.string("client-group-id") { configuration.clientGroupId = value }
         if let value = try reader.int("lookup-table-size") {
-            guard value >= 2 else { throw ConfigurationError(key: "lookup-table-size", "must be at least 2, got \(value)") }
-            configuration.lookupTableSize = value
+            configuration.lookupTableSize = try ConfigurationRules.integer(
+                value, in: ConfigurationRules.lookupTableSize, key: "lookup-table-size")
         }
         if let value = try reader.int("max-failed-polls") {
-            guard value >= 1 else { throw ConfigurationError(key: "max-failed-polls", "must be at least 1, got \(value)") }
-            configuration.maxFailedPolls = value
+            configuration.maxFailedPolls = try ConfigurationRules.integer(
+                value, in: ConfigurationRules.maxFailedPolls, key: "max-failed-polls")
+        }
+        if let value = try reader.int("group-read-concurrency") {
+            configuration.groupReadConcurrency = try ConfigurationRules.integer(
+                value, in: ConfigurationRules.groupReadConcurrency, key: "group-read-concurrency")
         }
         if let value = try reader.int("status-window") {
-            guard (2...1000).contains(value) else { throw ConfigurationError(key: "status-window", "must be between 2 and 1000, got \(value)") }
-            configuration.statusWindow = value
+            configuration.statusWindow = try ConfigurationRules.integer(value, in: ConfigurationRules.statusWindow, key: "status-window")
         }
         if let value = try reader.stringList("metric-allowlist", aliases: ["metric-whitelist"]) {
-            do {
-                _ = try NameFilter(allow: value)
-            } catch {
-                throw ConfigurationError(key: "metric-allowlist", error.description)
-            }
-            configuration.metricAllowlist = value
+            configuration.metricAllowlist = try ConfigurationRules.regexes(value, key: "metric-allowlist")
         }
-        if let value = try reader.string("log-level") {
-            let levels = ExporterConfiguration.logLevels
-            guard levels.contains(value) else {
-                throw ConfigurationError(key: "log-level", "must be one of \(levels.joined(separator: ", ")), got '\(value)'")
-            }
-            configuration.logLevel = value
-        }
+        if let value = try reader.string("log-level") { configuration.logLevel = try ConfigurationRules.logLevel(value, key: "log-level") }
         if let value = try reader.string("log-format") {
-            guard ["logfmt", "json"].contains(value) else { throw ConfigurationError(key: "log-format", "must be logfmt or json, got '\(value)'") }
-            configuration.logFormat = value
+            configuration.logFormat = try ConfigurationRules.logFormat(value, key: "log-format")
         }
-        if let value = try reader.string("shard") {
-            do {
-                configuration.shard = try Shard.Setting(parsing: value)
-            } catch {
-                throw ConfigurationError(key: "shard", error.message)
-            }
-        }
+        if let value = try reader.string("shard") { configuration.shard = try ConfigurationRules.shard(value, key: "shard") }
         if let clusters = reader.node("clusters") {
             guard let sequence = clusters.sequence else { throw ConfigurationError(key: "clusters", "must be a list of clusters") }
             for (index, node) in sequence.enumerated() {
@@ -101,7 +83,7 @@ extension ClusterConfiguration {
         guard let brokers = try reader.string("bootstrap-brokers", aliases: ["bootstrap-servers"]), !brokers.isEmpty else {
             throw ConfigurationError(key: "\(path).bootstrap-brokers", "is required")
         }
-        self.init(name: name, bootstrapBrokers: brokers)
+        self.init(name: name, bootstrapBrokers: try ConfigurationRules.brokers(brokers, key: "\(path).bootstrap-brokers"))
         groupAllowlist = try reader.stringList("group-allowlist", aliases: ["group-whitelist"]) ?? []
         groupDenylist = try reader.stringList("group-denylist", aliases: ["group-blacklist"]) ?? []
         topicAllowlist = try reader.stringList("topic-allowlist", aliases: ["topic-whitelist"]) ?? []
@@ -118,11 +100,9 @@ extension ClusterConfiguration {
             }
             timeLag = value
         }
-        if let mode = try reader.string("reads") {
-            guard let value = ReadMode(rawValue: mode) else {
-                throw ConfigurationError(key: "\(path).reads", "must be batched or librdkafka, got '\(mode)'")
-            }
-            reads = value
+        if reader.node("reads") != nil {
+            throw ConfigurationError(
+                key: "\(path).reads", "is no longer a setting: every read goes through librdkafka; remove the key")
         }
         for name in labels.keys.sorted() {
             guard Self.isValidLabelName(name) else {
@@ -184,7 +164,8 @@ extension ClusterConfiguration {
 
     /// Labels the exporter's own series carry; extra labels may not reuse them.
     static let reservedLabels: Set<String> = [
-        "cluster_name", "group", "topic", "partition", "member_host", "consumer_id", "client_id", "le", "quantile",
+        "cluster_name", "group", "topic", "partition", "member_host", "consumer_id", "client_id", "status", "state", "type",
+        "le", "quantile",
     ]
 
     static func isValidLabelName(_ name: String) -> Bool {
@@ -246,10 +227,7 @@ final class MappingReader {
 
     func duration(_ key: String) throws(ConfigurationError) -> Duration? {
         guard let text = try string(key) else { return nil }
-        guard let value = DurationParser.parse(text), value > .zero else {
-            throw ConfigurationError(key: keyPath(key), "must be a positive duration such as 30s, 500ms or 2m, got '\(text)'")
-        }
-        return value
+        return try ConfigurationRules.duration(text, key: keyPath(key))
     }
 
     func stringList(_ key: String, aliases: [String] = []) throws(ConfigurationError) -> [String]? {

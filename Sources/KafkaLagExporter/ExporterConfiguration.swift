@@ -1,4 +1,5 @@
 import LagCore
+import LagPoll
 
 /// The daemon's configuration file (`config/exporter.yaml`), also read by
 /// `lag --config FILE --cluster NAME`. Every key is documented in
@@ -13,6 +14,8 @@ struct ExporterConfiguration: Sendable, Hashable {
     var statusWindow: Int = 10
     /// Consecutive failed polls after which a cluster's series are withdrawn.
     var maxFailedPolls: Int = 5
+    /// Consumer groups read at once per cluster (each a describe and an OffsetFetch).
+    var groupReadConcurrency: Int = LagCollector.defaultGroupConcurrency
     var metricAllowlist: [String] = [".*"]
     var logLevel: String = "info"
     var logFormat: String = "logfmt"
@@ -60,19 +63,6 @@ struct ClusterConfiguration: Sendable, Hashable {
     var labels: [String: String] = [:]
     /// How lag in seconds is computed.
     var timeLag: TimeLagMode = .interpolated
-    /// Which requests read groups and offsets.
-    var reads: ReadMode = .batched
-
-    enum ReadMode: String, Sendable, Hashable, CaseIterable {
-        /// A few requests for all groups (FindCoordinator v4, DescribeGroups and
-        /// OffsetFetch v8 per batch of groups) and one ListOffsets per leader,
-        /// over plaintext connections to brokers of Kafka 3.0 or newer;
-        /// librdkafka for the rest.
-        case batched
-        /// Everything through librdkafka's admin API: three requests per group,
-        /// ListOffsets in chunks of 1,000 partitions.
-        case librdkafka
-    }
 
     enum TimeLagMode: String, Sendable, Hashable, CaseIterable {
         /// From the log-end history (no extra requests).

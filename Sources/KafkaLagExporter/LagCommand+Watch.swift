@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import KafkaAdmin
 import LagCore
+import LagPoll
 
 /// `lag --samples N` and `lag --watch`: several polls with a history, for lag
 /// in seconds, statuses, rates and the drain estimate.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KafkaAdmin
 import LagCore
+import LagPoll
 import Logging
 
 /// `kafka-lag-exporter lag`: print every consumer group's lag once and exit.
@@ -83,27 +84,15 @@ struct LagCommand: AsyncParsableCommand {
         if config == nil && bootstrapServers == nil {
             throw ValidationError("--bootstrap-servers is required (or --config FILE naming a cluster)")
         }
-        if let bootstrapServers { try Self.validateBrokers(bootstrapServers) }
+        if let bootstrapServers { try ConfigurationRules.flag { () throws(ConfigurationError) in
+            try ConfigurationRules.brokers(bootstrapServers, key: "--bootstrap-servers")
+        } }
         for property in properties where !property.contains("=") || property.hasPrefix("=") {
             throw ValidationError("-X expects key=value, got '\(property)'")
         }
         for (flag, patterns) in [("--group", groups), ("--exclude-group", excludedGroups),
                                  ("--topic", topics), ("--exclude-topic", excludedTopics)] {
-            for pattern in patterns {
-                do { _ = try NameFilter(allow: [pattern]) } catch {
-                    throw ValidationError("\(flag): \(error)")
-                }
-            }
-        }
-    }
-
-    static func validateBrokers(_ list: String) throws {
-        for broker in list.split(separator: ",", omittingEmptySubsequences: false) {
-            let trimmed = broker.trimmingCharacters(in: .whitespaces)
-            guard let colon = trimmed.lastIndex(of: ":"), colon != trimmed.startIndex,
-                  let port = Int(trimmed[trimmed.index(after: colon)...]), (1...65535).contains(port) else {
-                throw ValidationError("--bootstrap-servers: '\(trimmed)' is not host:port")
-            }
+            try ConfigurationRules.flag { () throws(ConfigurationError) in try ConfigurationRules.regexes(patterns, key: flag) }
         }
     }
 
@@ -117,23 +106,12 @@ struct LagCommand: AsyncParsableCommand {
             throw ExitStatus.usage
         }
 
-        let client: KafkaAdminClient
-        var collector: LagCollector
+        let collector: LagCollector
         do {
-            client = try KafkaAdminClient(
-                configuration: KafkaClientConfiguration(
-                    bootstrapServers: target.bootstrapBrokers, properties: target.clientProperties,
-                    requestTimeout: timeoutDuration),
-                logger: logger)
-            collector = LagCollector(
-                client: client, cluster: target.name,
-                groupFilter: try target.groupFilter(), topicFilter: try target.topicFilter())
-            collector.batchesReads = target.reads == .batched
             // Lag in seconds only appears with a history (--samples, --watch).
-            if target.timeLag == .exact, samples > 1 || watch {
-                collector.timestampReader = try RecordTimestampReader(
-                    configuration: client.configuration, groupId: "kafkalagexporter", logger: logger)
-            }
+            collector = try target.makeCollector(
+                requestTimeout: timeoutDuration, clientGroupId: ExporterConfiguration().clientGroupId,
+                readsRecordTimestamps: samples > 1 || watch, logger: logger)
         } catch let error as KafkaAdminError {
             printError(error.description)
             throw ExitStatus.usage

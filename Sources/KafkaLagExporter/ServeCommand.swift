@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import KafkaAdmin
 import LagCore
+import LagPoll
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -67,30 +68,19 @@ struct ServeCommand: AsyncParsableCommand {
     var printConfig = false
 
     func validate() throws {
-        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535, got \(port)") }
-        if let bootstrapServers { try LagCommand.validateBrokers(bootstrapServers) }
-        for (flag, value) in [
-            ("--poll-interval", pollInterval), ("--kafka-client-timeout", kafkaClientTimeout), ("--web-idle-timeout", webIdleTimeout),
-        ] {
-            if let value, (DurationParser.parse(value) ?? .zero) <= .zero {
-                throw ValidationError("\(flag) must be a positive duration such as 30s, 500ms or 2m, got '\(value)'")
+        typealias Rules = ConfigurationRules
+        try Rules.flag { () throws(ConfigurationError) in
+            if let port { _ = try Rules.port(port, key: "--port") }
+            if let bootstrapServers { _ = try Rules.brokers(bootstrapServers, key: "--bootstrap-servers") }
+            for (flag, value) in [
+                ("--poll-interval", pollInterval), ("--kafka-client-timeout", kafkaClientTimeout), ("--web-idle-timeout", webIdleTimeout),
+            ] {
+                if let value { _ = try Rules.duration(value, key: flag) }
             }
-        }
-        if let webMaxConnections, webMaxConnections < 1 {
-            throw ValidationError("--web-max-connections must be at least 1, got \(webMaxConnections)")
-        }
-        if let logLevel, !ExporterConfiguration.logLevels.contains(logLevel) {
-            throw ValidationError("--log-level must be one of \(ExporterConfiguration.logLevels.joined(separator: ", ")), got '\(logLevel)'")
-        }
-        if let logFormat, !["logfmt", "json"].contains(logFormat) {
-            throw ValidationError("--log-format must be logfmt or json, got '\(logFormat)'")
-        }
-        if let shard {
-            do {
-                _ = try Shard.Setting(parsing: shard)
-            } catch {
-                throw ValidationError("--shard \(error.message)")
-            }
+            if let webMaxConnections { _ = try Rules.integer(webMaxConnections, in: 1...Int.max, key: "--web-max-connections") }
+            if let logLevel { _ = try Rules.logLevel(logLevel, key: "--log-level") }
+            if let logFormat { _ = try Rules.logFormat(logFormat, key: "--log-format") }
+            if let shard { _ = try Rules.shard(shard, key: "--shard") }
         }
     }
 
@@ -182,21 +172,12 @@ struct ServeCommand: AsyncParsableCommand {
 
         do {
             for cluster in configuration.clusters {
-                let client = try KafkaAdminClient(
-                    configuration: KafkaClientConfiguration(
-                        bootstrapServers: cluster.bootstrapBrokers, properties: cluster.clientProperties,
-                        requestTimeout: configuration.kafkaClientTimeout),
-                    logger: rdkafkaLogger)
-                var collector = LagCollector(
-                    client: client, cluster: cluster.name,
-                    groupFilter: try cluster.groupFilter(), topicFilter: try cluster.topicFilter())
+                var collector = try cluster.makeCollector(
+                    requestTimeout: configuration.kafkaClientTimeout, clientGroupId: configuration.clientGroupId,
+                    readsRecordTimestamps: true, logger: rdkafkaLogger)
                 collector.shard = shard
                 collector.readsPartitionGauges = true
-                collector.batchesReads = cluster.reads == .batched
-                if cluster.timeLag == .exact {
-                    collector.timestampReader = try RecordTimestampReader(
-                        configuration: client.configuration, groupId: configuration.clientGroupId, logger: rdkafkaLogger)
-                }
+                collector.groupConcurrency = configuration.groupReadConcurrency
                 pollers.append(ClusterPoller(
                     collector: collector, store: store, interval: configuration.pollInterval,
                     timeout: configuration.kafkaClientTimeout, logger: logger,

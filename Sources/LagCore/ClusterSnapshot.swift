@@ -30,8 +30,9 @@ public struct PartitionOffsets: Sendable, Hashable {
 /// partitions reported for it.
 public struct ConsumerGroupSnapshot: Sendable, Hashable {
     public var id: String
-    /// The group state as the broker names it (Stable, Empty, ...).
-    public var state: String
+    public var state: ConsumerGroupState
+    /// Classic or consumer protocol (KIP-848); unknown when the broker did not say.
+    public var type: ConsumerGroupType
     public var members: [GroupMember]
     /// Committed offsets; a partition without a commit is absent. Sorted by
     /// partition; the keys share `partitions`' storage when every reported
@@ -50,7 +51,8 @@ public struct ConsumerGroupSnapshot: Sendable, Hashable {
     ///   - topicFilter: which topics to report.
     public init(
         id: String,
-        state: String,
+        state: ConsumerGroupState,
+        type: ConsumerGroupType = .unknown,
         members: [GroupMember],
         committedOffsets: PartitionMap<Int64>,
         topicPartitions: [String: [Int32]],
@@ -65,6 +67,7 @@ public struct ConsumerGroupSnapshot: Sendable, Hashable {
         }
         self.id = id
         self.state = state
+        self.type = type
         self.members = members
         self.partitions = partitions.filter { topicFilter.includes($0.topic) }.sorted()
         self.committedOffsets = committedOffsets.filter { topicFilter.includes($0.key.topic) }
@@ -74,16 +77,22 @@ public struct ConsumerGroupSnapshot: Sendable, Hashable {
     /// The same from a dictionary of committed offsets.
     public init(
         id: String,
-        state: String,
+        state: ConsumerGroupState,
+        type: ConsumerGroupType = .unknown,
         members: [GroupMember],
         committedOffsets: [TopicPartition: Int64],
         topicPartitions: [String: [Int32]],
         topicFilter: NameFilter = .all
     ) {
         self.init(
-            id: id, state: state, members: members, committedOffsets: PartitionMap(committedOffsets),
+            id: id, state: state, type: type, members: members, committedOffsets: PartitionMap(committedOffsets),
             topicPartitions: topicPartitions, topicFilter: topicFilter)
     }
+
+    /// Whether the group is consumed: it has members, or its state does not
+    /// rule them out (a describe that failed leaves the members unknown).
+    /// Lag status rules for consumed groups apply whatever the protocol.
+    public var isConsumed: Bool { !members.isEmpty || state.canHaveMembers }
 
     /// The member a partition is assigned to, if any.
     public func owner(of partition: TopicPartition) -> GroupMember? {

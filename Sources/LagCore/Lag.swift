@@ -51,7 +51,7 @@ public struct PartitionLag: Sendable, Hashable {
 /// Per-group totals of a lag report.
 public struct GroupLagSummary: Sendable, Hashable {
     public var group: String
-    public var state: String
+    public var state: ConsumerGroupState
     public var partitionCount: Int
     /// Partitions whose lag is known (the group has a commit and the log end is known).
     public var measuredPartitionCount: Int

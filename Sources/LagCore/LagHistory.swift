@@ -94,7 +94,7 @@ public struct LagHistory: Sendable {
         nextWindows.reserveCapacity(snapshot.groups.count + unreadGroups.count)
 
         for group in snapshot.groups {
-            let hasMembers = !group.members.isEmpty || !["Empty", "Dead"].contains(group.state)
+            let hasMembers = group.isConsumed
             let previous = windows.removeValue(forKey: group.id) ?? GroupWindows(capacity: windowSize)
             let committedPartitions = group.committedOffsets.keys
             var groupWindows = GroupWindows(after: previous, at: now, partitions: committedPartitions)

@@ -109,6 +109,12 @@ public enum MetricsExposition {
         name: "kafka_consumergroup_group_drain_seconds",
         help: "Estimated seconds until the group's lag is consumed at current rates (absent while lag is not shrinking)",
         type: .gauge)
+    public static let groupInfo = Family(
+        name: "kafka_consumergroup_group_info",
+        help: "A metric with a constant '1' value labeled by the group's state and protocol type (classic or consumer)",
+        type: .gauge)
+    public static let groupMembers = Family(
+        name: "kafka_consumergroup_group_members", help: "Members of the group", type: .gauge)
     public static let partitionLatestOffset = Family(
         name: "kafka_partition_latest_offset", help: "Latest offset of a partition", type: .gauge)
     public static let partitionEarliestOffset = Family(
@@ -154,7 +160,7 @@ public enum MetricsExposition {
     /// Every family the exporter can emit, in output order.
     public static let families: [Family] = [
         groupOffset, groupLag, groupLagSeconds, groupMaxLag, groupMaxLagSeconds, groupSumLag, groupTopicSumLag,
-        groupStatus, partitionStatus, consumptionRate, productionRate, drainSeconds,
+        groupStatus, partitionStatus, consumptionRate, productionRate, drainSeconds, groupInfo, groupMembers,
         partitionLatestOffset, partitionEarliestOffset, pollTime,
         pollErrors, polls, lastSuccessfulPoll, groups, skippedGroups, partitions,
         buildInfo, shardInfo, residentMemory, cpuSeconds, startTime,
@@ -335,6 +341,8 @@ public enum MetricsExposition {
         case topicSums
         case groupStatus
         case partitionStatus
+        /// kafka_consumergroup_group_info and _members: one series per group.
+        case groupDescription(Family, members: Bool)
         case logOffsets(Family, latest: Bool)
         case pollTime
         case clusterValue(Family, ClusterValue)
@@ -356,6 +364,8 @@ public enum MetricsExposition {
             .groupInsight(consumptionRate, .consumptionRate),
             .groupInsight(productionRate, .productionRate),
             .groupInsight(drainSeconds, .drainSeconds),
+            .groupDescription(groupInfo, members: false),
+            .groupDescription(groupMembers, members: true),
             .logOffsets(partitionLatestOffset, latest: true),
             .logOffsets(partitionEarliestOffset, latest: false),
             .pollTime,
@@ -372,7 +382,7 @@ public enum MetricsExposition {
         var family: Family? {
             switch self {
             case .partitionSeries(let family, _), .groupAggregate(let family, _), .groupInsight(let family, _),
-                 .logOffsets(let family, _), .clusterValue(let family, _):
+                 .logOffsets(let family, _), .clusterValue(let family, _), .groupDescription(let family, _):
                 return family
             case .topicSums: return MetricsExposition.groupTopicSumLag
             case .groupStatus: return MetricsExposition.groupStatus
@@ -399,7 +409,8 @@ public enum MetricsExposition {
         /// Needs the groups and their committed partitions in order.
         var needsRows: Bool {
             switch self {
-            case .partitionSeries, .groupAggregate, .groupInsight, .topicSums, .groupStatus, .partitionStatus:
+            case .partitionSeries, .groupAggregate, .groupInsight, .topicSums, .groupStatus, .partitionStatus,
+                 .groupDescription:
                 return true
             case .logOffsets, .pollTime, .clusterValue, .lastSuccessfulPoll, .process:
                 return false
@@ -428,6 +439,8 @@ public enum MetricsExposition {
                 return writeGroupStatus(cluster, from: item, to: &writer)
             case .partitionStatus:
                 return writePartitionStatus(cluster, from: item, to: &writer)
+            case .groupDescription(_, let members):
+                return writeGroupDescription(cluster, members: members, from: item, to: &writer)
             case .logOffsets(_, let latest):
                 return writeLogOffsets(cluster, latest: latest, from: item, to: &writer)
             case .pollTime:
@@ -594,6 +607,25 @@ public enum MetricsExposition {
                 writer.appendRaw(cluster.extraLabels)
                 writer.endSeries(Int64(status == insight.status ? 1 : 0))
             }
+        }
+    }
+
+    /// kafka_consumergroup_group_info (1, labeled by state and type) or
+    /// kafka_consumergroup_group_members (the member count): one series per
+    /// exported group, with or without a history.
+    private static func writeGroupDescription(
+        _ cluster: PreparedCluster, members: Bool, from start: Int, to writer: inout ExpositionWriter
+    ) -> Int? {
+        writeItems(from: start, to: cluster.groups.count, &writer) { index, writer in
+            let group = cluster.groups[index]
+            writer.beginSeries()
+            writer.appendRaw(cluster.groupLabels[index])
+            if !members {
+                writer.label("state", group.state.description)
+                writer.label("type", group.type.description)
+            }
+            writer.appendRaw(cluster.extraLabels)
+            writer.endSeries(Int64(members ? group.members.count : 1))
         }
     }
 

@@ -43,6 +43,7 @@ struct ConfigurationDumpTests {
             lookup-table-size: 60
             status-window: 10
             max-failed-polls: 5
+            group-read-concurrency: 8
             metric-allowlist:
             - .*
             log-level: info
@@ -69,7 +70,6 @@ struct ConfigurationDumpTests {
               labels:
                 env: prod
               time-lag: interpolated
-              reads: batched
 
             """)
         for secret in ["s3cret-from-env", "literal-key-password", "oauth-secret", "jaas-secret-value"] {

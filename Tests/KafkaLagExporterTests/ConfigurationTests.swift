@@ -229,10 +229,11 @@ private func clusterYAML(_ extra: String = "") -> String {
         ),
         ErrorCase(yaml: clusterYAML("group-denylist: {a: b}"), key: "clusters[0].group-denylist", message: "must be a list of strings"),
         // Bad values.
-        ErrorCase(yaml: "port: 0\n", key: "port", message: "must be between 1 and 65535, got 0"),
-        ErrorCase(yaml: "port: 65536\n", key: "port", message: "must be between 1 and 65535, got 65536"),
-        ErrorCase(yaml: "port: -1\n", key: "port", message: "must be between 1 and 65535, got -1"),
-        ErrorCase(yaml: "lookup-table-size: 1\n", key: "lookup-table-size", message: "must be at least 2, got 1"),
+        ErrorCase(yaml: "port: 65536\n", key: "port", message: "must be between 0 and 65535, got 65536"),
+        ErrorCase(yaml: "port: -1\n", key: "port", message: "must be between 0 and 65535, got -1"),
+        ErrorCase(yaml: "lookup-table-size: 1\n", key: "lookup-table-size", message: "must be between 2 and 100000, got 1"),
+        ErrorCase(yaml: clusterYAML("reads: batched"), key: "clusters[0].reads",
+                  message: "is no longer a setting: every read goes through librdkafka; remove the key"),
         ErrorCase(
             yaml: "log-level: verbose\n", key: "log-level",
             message: "must be one of trace, debug, info, notice, warning, error, critical, got 'verbose'"

@@ -72,7 +72,7 @@ struct HostileConfigurationTests {
         "merge-key.yaml": .error(key: "FILE", message: "aliases"),
         "multi-document.yaml": .error(key: "FILE", message: "not valid YAML"),
         "nan-port.yaml": .error(key: "port", message: "must be an integer"),
-        "negative-size.yaml": .error(key: "lookup-table-size", message: "must be at least 2"),
+        "negative-size.yaml": .error(key: "lookup-table-size", message: "must be between 2 and 100000"),
         "nul-in-key.yaml": .error(key: #""a\0b""#, message: "unknown key"),
         "null-document.yaml": .valid,
         "only-comments.yaml": .valid,
@@ -86,7 +86,7 @@ struct HostileConfigurationTests {
         "tab-indentation.yaml": .error(key: "FILE", message: "not valid YAML"),
         "empty-key.yaml": .error(key: "configuration", message: "keys must be non-empty strings"),
         "tags.yaml": .valid,
-        "reads-invalid.yaml": .error(key: "clusters[0].reads", message: "must be batched or librdkafka"),
+        "reads-invalid.yaml": .error(key: "clusters[0].reads", message: "is no longer a setting: every read goes through librdkafka"),
         "time-lag-invalid.yaml": .error(key: "clusters[0].time-lag", message: "must be interpolated or exact"),
         "tiny-duration.yaml": .error(key: "poll-interval", message: "must be a positive duration"),
         "unbalanced-brackets.yaml": .error(key: "FILE", message: "not valid YAML"),
@@ -158,7 +158,7 @@ struct HostileConfigurationTests {
     }
 
     @Test func oversizedInputIsRejectedBeforeParsing() {
-        let yaml = "clusters:\n" + String(repeating: "  - {name: n, bootstrap-brokers: b}\n", count: 40_000)
+        let yaml = "clusters:\n" + String(repeating: "  - {name: n, bootstrap-brokers: b:9092}\n", count: 40_000)
         #expect(yaml.utf8.count > YAMLInputLimits.maximumSize)
         #expect(throws: ConfigurationError(key: "big.yaml", "is larger than 1 MiB; a configuration file is a few KiB")) {
             try ExporterConfiguration.parse(yaml: yaml, source: "big.yaml", environment: [:])
@@ -200,9 +200,9 @@ struct HostileConfigurationTests {
 enum HostileYAML {
     static let keys = [
         "port", "poll-interval", "kafka-client-timeout", "client-group-id", "lookup-table-size", "max-failed-polls",
-        "status-window", "metric-allowlist", "metric-whitelist", "log-level", "log-format", "clusters", "name",
+        "status-window", "group-read-concurrency", "metric-allowlist", "metric-whitelist", "log-level", "log-format", "clusters", "name",
         "bootstrap-brokers", "bootstrap-servers", "group-allowlist", "group-denylist", "topic-allowlist", "topic-denylist",
-        "client-properties", "consumer-properties", "admin-client-properties", "labels", "time-lag", "reads", "shard",
+        "client-properties", "consumer-properties", "admin-client-properties", "labels", "time-lag", "shard",
         "sasl.password", "env", "cluster_name", "__name__", "unknown-key", "pört",
     ]
 

@@ -29,7 +29,7 @@ struct HostileExpositionPromtoolTests {
         }
         let groupSnapshots = groups.enumerated().map { index, group in
             ConsumerGroupSnapshot(
-                id: group, state: "Stable",
+                id: group, state: .stable,
                 members: [GroupMember(consumerId: member, clientId: member, host: member, assignment: [TopicPartition(topics[0], 0)])],
                 committedOffsets: Dictionary(uniqueKeysWithValues: topics.map { (TopicPartition($0, 0), Int64(index % 100)) }),
                 topicPartitions: [:])

@@ -41,7 +41,7 @@ struct MetricsEndpointTests {
                         assignment: stride(from: member, to: owned.count, by: 2).map { owned[$0] })
                 }
                 return ConsumerGroupSnapshot(
-                    id: "group-\(index)", state: members.isEmpty ? "Empty" : "Stable", members: members,
+                    id: "group-\(index)", state: members.isEmpty ? .empty : .stable, members: members,
                     committedOffsets: committed, topicPartitions: [:])
             }
             return ClusterSnapshot(cluster: cluster.name, groups: groups, partitionOffsets: offsets)

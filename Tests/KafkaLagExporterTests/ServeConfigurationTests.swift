@@ -76,9 +76,9 @@ import KafkaTestSupport
     }
 
     @Test(arguments: [
-        ("KAFKA_LAG_EXPORTER_PORT", "eighty", "must be an integer in 0...65535, got 'eighty'"),
-        ("KAFKA_LAG_EXPORTER_PORT", "70000", "must be an integer in 0...65535, got '70000'"),
-        ("KAFKA_LAG_EXPORTER_POLL_INTERVAL_SECONDS", "soon", "must be a positive duration, got 'soon'"),
+        ("KAFKA_LAG_EXPORTER_PORT", "eighty", "must be an integer, got 'eighty'"),
+        ("KAFKA_LAG_EXPORTER_PORT", "70000", "must be between 0 and 65535, got 70000"),
+        ("KAFKA_LAG_EXPORTER_POLL_INTERVAL_SECONDS", "soon", "must be a positive duration such as 30s, 500ms or 2m, got 'soon'"),
         ("KAFKA_LAG_EXPORTER_LOG_FORMAT", "xml", "must be logfmt or json, got 'xml'"),
     ])
     func badEnvironmentValueNamesTheVariable(name: String, value: String, message: String) throws {
@@ -87,10 +87,34 @@ import KafkaTestSupport
         }
     }
 
+    /// One rule per setting: the configuration file, the environment and the
+    /// flags accept the same values and refuse the others with the same words.
+    @Test(arguments: ["0", "8000", "65535", "65536", "-1"])
+    func theThreeLayersAgreeOnThePort(port: String) throws {
+        func outcome(_ body: () throws -> Int) -> String {
+            do { return "accepted \(try body())" } catch let error as ConfigurationError { return error.message } catch {
+                return "\(error)"
+            }
+        }
+        let file = outcome { try ExporterConfiguration.parse(yaml: "port: \(port)\n", environment: [:]).port }
+        let environment = outcome {
+            var configuration = ExporterConfiguration()
+            try EnvironmentOverrides.apply(["KAFKA_LAG_EXPORTER_PORT": port], to: &configuration)
+            return configuration.port
+        }
+        let flag = ServeCommand.message(for: ServeCommand.validationError(["--port=\(port)"]))
+        let flagOutcome = flag == "no error" ? "accepted \(port)" : String(flag.dropFirst("--port: ".count))
+        let expected = (Int(port).map { (0...65535).contains($0) } ?? false)
+            ? "accepted \(port)" : "must be between 0 and 65535, got \(port)"
+        #expect(file == expected)
+        #expect(environment == expected)
+        #expect(flagOutcome == expected)
+    }
+
     @Test(arguments: [
-        (["--port", "70000"], "--port must be between 0 and 65535, got 70000"),
-        (["--poll-interval", "never"], "--poll-interval must be a positive duration such as 30s, 500ms or 2m, got 'never'"),
-        (["--log-level", "loud"], "--log-level must be one of trace, debug, info, notice, warning, error, critical, got 'loud'"),
+        (["--port", "70000"], "--port: must be between 0 and 65535, got 70000"),
+        (["--poll-interval", "never"], "--poll-interval: must be a positive duration such as 30s, 500ms or 2m, got 'never'"),
+        (["--log-level", "loud"], "--log-level: must be one of trace, debug, info, notice, warning, error, critical, got 'loud'"),
     ])
     func badFlagIsAValidationError(arguments: [String], message: String) {
         #expect(throws: (any Error).self) { try ServeCommand.parse(arguments) }

@@ -8,7 +8,7 @@ import Testing
             assignment: [TopicPartition("payments", 2)]
         )
         let group = ConsumerGroupSnapshot(
-            id: "g", state: "Stable", members: [member],
+            id: "g", state: .stable, members: [member],
             committedOffsets: [TopicPartition("orders", 1): 7],
             topicPartitions: ["orders": [2, 0, 1], "payments": [3, 0, 1, 2], "unrelated": [0, 1]]
         )
@@ -19,13 +19,13 @@ import Testing
         ])
         #expect(group.committedOffsets == [TopicPartition("orders", 1): 7])
         #expect(group.id == "g")
-        #expect(group.state == "Stable")
+        #expect(group.state == .stable)
         #expect(group.members == [member])
     }
 
     @Test func topicMissingFromMetadataContributesOnlyTheNamedPartitions() {
         let group = ConsumerGroupSnapshot(
-            id: "g", state: "Empty", members: [],
+            id: "g", state: .empty, members: [],
             committedOffsets: [TopicPartition("deleted", 5): 1, TopicPartition("orders", 0): 2],
             topicPartitions: ["orders": [0, 1]]
         )
@@ -34,7 +34,7 @@ import Testing
 
     @Test func partitionsSortByTopicThenNumericPartition() {
         let group = ConsumerGroupSnapshot(
-            id: "g", state: "Empty", members: [],
+            id: "g", state: .empty, members: [],
             committedOffsets: [TopicPartition("b", 10): 1, TopicPartition("a", 2): 1],
             topicPartitions: ["b": [10, 2, 1], "a": [2]]
         )
@@ -45,7 +45,7 @@ import Testing
 
     @Test func groupWithoutCommitsOrMembersHasNoPartitions() {
         let group = ConsumerGroupSnapshot(
-            id: "g", state: "Dead", members: [], committedOffsets: [:], topicPartitions: ["orders": [0, 1]]
+            id: "g", state: .dead, members: [], committedOffsets: [:], topicPartitions: ["orders": [0, 1]]
         )
         #expect(group.partitions == [])
     }
@@ -56,7 +56,7 @@ import Testing
             assignment: [TopicPartition("orders-dlq", 0)]
         )
         let group = ConsumerGroupSnapshot(
-            id: "g", state: "Stable", members: [member],
+            id: "g", state: .stable, members: [member],
             committedOffsets: [TopicPartition("orders", 0): 3, TopicPartition("orders-dlq", 0): 4],
             topicPartitions: ["orders": [0, 1], "orders-dlq": [0, 1]],
             topicFilter: try NameFilter(allow: ["orders.*"], deny: [".*-dlq"])
@@ -77,7 +77,7 @@ import Testing
             assignment: [TopicPartition("orders", 1)]
         )
         let group = ConsumerGroupSnapshot(
-            id: "g", state: "Stable", members: [first, second], committedOffsets: [:],
+            id: "g", state: .stable, members: [first, second], committedOffsets: [:],
             topicPartitions: ["orders": [0, 1, 2], "payments": [0]]
         )
         #expect(group.owner(of: TopicPartition("orders", 0)) == first)

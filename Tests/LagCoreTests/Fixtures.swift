@@ -17,12 +17,12 @@ enum Fixtures {
     static func twoGroupSnapshot() -> ClusterSnapshot {
         let topicPartitions: [String: [Int32]] = ["orders": [0, 1], "payments": [0, 1], "unrelated": [0]]
         let ordersApp = ConsumerGroupSnapshot(
-            id: "orders-app", state: "Stable", members: [ordersMember],
+            id: "orders-app", state: .stable, members: [ordersMember],
             committedOffsets: [TopicPartition("orders", 0): 40, TopicPartition("orders", 1): 75],
             topicPartitions: topicPartitions
         )
         let billing = ConsumerGroupSnapshot(
-            id: "billing", state: "Empty", members: [],
+            id: "billing", state: .empty, members: [],
             committedOffsets: [TopicPartition("payments", 0): 100],
             topicPartitions: topicPartitions
         )
@@ -54,7 +54,7 @@ enum Fixtures {
             cluster: "prod",
             groups: [
                 ConsumerGroupSnapshot(
-                    id: group, state: "Stable", members: [member],
+                    id: group, state: .stable, members: [member],
                     committedOffsets: [partition: 3], topicPartitions: [:]
                 ),
             ],

@@ -551,7 +551,7 @@ enum HostileSnapshot {
                 [GroupMember(consumerId: name, clientId: name, host: name, assignment: [TopicPartition(uniqueTopics[0], 0)])]
             } ?? []
             return ConsumerGroupSnapshot(
-                id: group, state: "Stable", members: members, committedOffsets: committed, topicPartitions: topicPartitions)
+                id: group, state: .stable, members: members, committedOffsets: committed, topicPartitions: topicPartitions)
         }
         return ClusterSnapshot(cluster: cluster, groups: snapshots, partitionOffsets: offsets)
     }

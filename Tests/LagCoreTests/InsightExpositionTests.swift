@@ -23,10 +23,10 @@ import Testing
         return ClusterSnapshot(
             cluster: cluster,
             groups: [
-                ConsumerGroupSnapshot(id: "n", state: "Stable", members: [], committedOffsets: [t0: 2], topicPartitions: [:]),
+                ConsumerGroupSnapshot(id: "n", state: .stable, members: [], committedOffsets: [t0: 2], topicPartitions: [:]),
                 ConsumerGroupSnapshot(
-                    id: "g", state: "Stable", members: [member], committedOffsets: [t0: 3, t1: 5], topicPartitions: [:]),
-                ConsumerGroupSnapshot(id: "h", state: "Empty", members: [], committedOffsets: [t0: 1], topicPartitions: [:]),
+                    id: "g", state: .stable, members: [member], committedOffsets: [t0: 3, t1: 5], topicPartitions: [:]),
+                ConsumerGroupSnapshot(id: "h", state: .empty, members: [], committedOffsets: [t0: 1], topicPartitions: [:]),
             ],
             partitionOffsets: [
                 t0: PartitionOffsets(logStart: 0, logEnd: 10),
@@ -267,7 +267,7 @@ import Testing
             cluster: "c",
             groups: [
                 ConsumerGroupSnapshot(
-                    id: "g", state: "Stable", members: [member], committedOffsets: [Self.t0: 10], topicPartitions: [:]),
+                    id: "g", state: .stable, members: [member], committedOffsets: [Self.t0: 10], topicPartitions: [:]),
             ],
             partitionOffsets: [Self.t0: PartitionOffsets(logStart: 0, logEnd: 50)])
         _ = history.record(snapshot, at: 1_700_000_000)

@@ -73,7 +73,7 @@ import Testing
                 committed[group] = groupOffsets
                 let members = choice % 2 == 0
                 snapshotGroups.append(ConsumerGroupSnapshot(
-                    id: group, state: members ? "Stable" : "Empty",
+                    id: group, state: members ? .stable : .empty,
                     members: members ? [GroupMember(consumerId: "\(group)-1", clientId: "c", host: "h", assignment: [])] : [],
                     committedOffsets: groupOffsets, topicPartitions: [:]))
             }

@@ -7,7 +7,7 @@ import Testing
 
     /// A group committed on `committed`; with members, one member owns every committed partition.
     static func group(
-        _ id: String, state: String = "Stable", members: Bool = true, committed: [TopicPartition: Int64]
+        _ id: String, state: ConsumerGroupState = .stable, members: Bool = true, committed: [TopicPartition: Int64]
     ) -> ConsumerGroupSnapshot {
         let memberList = members
             ? [GroupMember(consumerId: "\(id)-1", clientId: "client", host: "h", assignment: committed.keys.sorted())]
@@ -190,7 +190,7 @@ import Testing
     // MARK: STOP
 
     struct StopCase: Sendable, CustomTestStringConvertible {
-        var state: String
+        var state: ConsumerGroupState
         var members: Bool
         var statuses: [LagStatus]
         var testDescription: String { "\(state), \(members ? "with" : "without") members" }
@@ -199,11 +199,11 @@ import Testing
     /// Window 2 x 10 s: stopAfter 20. The commit never moves, lag 40.
     @Test(arguments: [
         // Member-less: OK (never STALL) until the commit is older than stopAfter.
-        StopCase(state: "Empty", members: false, statuses: [.ok, .ok, .ok, .stop, .stop]),
-        StopCase(state: "Dead", members: false, statuses: [.ok, .ok, .ok, .stop, .stop]),
+        StopCase(state: .empty, members: false, statuses: [.ok, .ok, .ok, .stop, .stop]),
+        StopCase(state: .dead, members: false, statuses: [.ok, .ok, .ok, .stop, .stop]),
         // A group the broker calls Stable counts as having members.
-        StopCase(state: "Stable", members: false, statuses: [.ok, .stall, .stall, .stall, .stall]),
-        StopCase(state: "Stable", members: true, statuses: [.ok, .stall, .stall, .stall, .stall]),
+        StopCase(state: .stable, members: false, statuses: [.ok, .stall, .stall, .stall, .stall]),
+        StopCase(state: .stable, members: true, statuses: [.ok, .stall, .stall, .stall, .stall]),
     ])
     func stopForMemberlessGroups(_ testCase: StopCase) {
         var history = LagHistory(windowSize: 2, pollInterval: 10)

@@ -34,7 +34,7 @@ import Testing
 
         let billing = summaries[0]
         #expect(billing.group == "billing")
-        #expect(billing.state == "Empty")
+        #expect(billing.state == .empty)
         #expect(billing.partitionCount == 2)
         #expect(billing.measuredPartitionCount == 1)
         #expect(billing.totalLag == 50)
@@ -43,7 +43,7 @@ import Testing
 
         let ordersApp = summaries[1]
         #expect(ordersApp.group == "orders-app")
-        #expect(ordersApp.state == "Stable")
+        #expect(ordersApp.state == .stable)
         #expect(ordersApp.partitionCount == 2)
         #expect(ordersApp.measuredPartitionCount == 2)
         #expect(ordersApp.totalLag == 15)
@@ -58,7 +58,7 @@ import Testing
             cluster: "prod",
             groups: [
                 ConsumerGroupSnapshot(
-                    id: "g", state: "Stable", members: [],
+                    id: "g", state: .stable, members: [],
                     committedOffsets: [partition: 4, missing: 9], topicPartitions: [:]
                 ),
             ],
@@ -83,7 +83,7 @@ import Testing
             cluster: "prod",
             groups: [
                 ConsumerGroupSnapshot(
-                    id: "g", state: "Stable", members: [],
+                    id: "g", state: .stable, members: [],
                     committedOffsets: [TopicPartition("a", 0): 3, TopicPartition("a", 1): 0, TopicPartition("b", 0): 3],
                     topicPartitions: [:]
                 ),
@@ -106,7 +106,7 @@ import Testing
             cluster: "prod",
             groups: [
                 ConsumerGroupSnapshot(
-                    id: "g", state: "Stable", members: [],
+                    id: "g", state: .stable, members: [],
                     committedOffsets: [TopicPartition("a", 0): 10, TopicPartition("a", 1): 10],
                     topicPartitions: [:]
                 ),
@@ -126,7 +126,7 @@ import Testing
     @Test func groupWithoutPartitionsHasNoRowsButASummary() {
         let snapshot = ClusterSnapshot(
             cluster: "prod",
-            groups: [ConsumerGroupSnapshot(id: "idle", state: "Empty", members: [], committedOffsets: [:], topicPartitions: [:])],
+            groups: [ConsumerGroupSnapshot(id: "idle", state: .empty, members: [], committedOffsets: [:], topicPartitions: [:])],
             partitionOffsets: [:],
             totalGroupCount: 5
         )

@@ -38,7 +38,7 @@ import Testing
                 }
                 let id = index % 5 == 0 ? "group-\(index) \"odd\" \\ name\n" : "group-\(index)"
                 return ConsumerGroupSnapshot(
-                    id: id, state: members.isEmpty ? "Empty" : "Stable", members: members, committedOffsets: committed,
+                    id: id, state: members.isEmpty ? .empty : .stable, members: members, committedOffsets: committed,
                     topicPartitions: [:])
             }
             return ClusterSnapshot(cluster: name, groups: groupSnapshots, partitionOffsets: offsets)

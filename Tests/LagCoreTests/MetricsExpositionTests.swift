@@ -15,7 +15,7 @@ import Testing
     static func snapshot() -> ClusterSnapshot {
         let topicPartitions: [String: [Int32]] = ["orders": [0, 1, 2], "payments": [0, 1, 2]]
         let ordersApp = ConsumerGroupSnapshot(
-            id: "orders-app", state: "Stable",
+            id: "orders-app", state: .reconciling, type: .consumer,
             members: [
                 GroupMember(
                     consumerId: "consumer-1-abc", clientId: "consumer-1", host: "/10.0.0.5",
@@ -32,7 +32,7 @@ import Testing
             topicPartitions: topicPartitions
         )
         let billing = ConsumerGroupSnapshot(
-            id: "billing", state: "Empty", members: [],
+            id: "billing", state: .empty, type: .classic, members: [],
             committedOffsets: [TopicPartition("payments", 0): 100, TopicPartition("payments", 2): 7],
             topicPartitions: topicPartitions
         )
@@ -76,7 +76,7 @@ import Testing
             cluster: cluster,
             groups: [
                 ConsumerGroupSnapshot(
-                    id: group, state: "Stable", members: [member], committedOffsets: [partition: 3], topicPartitions: [:]
+                    id: group, state: .stable, members: [member], committedOffsets: [partition: 3], topicPartitions: [:]
                 ),
             ],
             partitionOffsets: [partition: PartitionOffsets(logStart: 0, logEnd: 10)]
@@ -127,6 +127,14 @@ import Testing
             # TYPE kafka_consumergroup_group_topic_sum_lag gauge
             kafka_consumergroup_group_topic_sum_lag{cluster_name="prod",group="billing",topic="payments",\(extra)} 50
             kafka_consumergroup_group_topic_sum_lag{cluster_name="prod",group="orders-app",topic="orders",\(extra)} 17
+            # HELP kafka_consumergroup_group_info A metric with a constant '1' value labeled by the group's state and protocol type (classic or consumer)
+            # TYPE kafka_consumergroup_group_info gauge
+            kafka_consumergroup_group_info{cluster_name="prod",group="billing",state="Empty",type="classic",\(extra)} 1
+            kafka_consumergroup_group_info{cluster_name="prod",group="orders-app",state="Reconciling",type="consumer",\(extra)} 1
+            # HELP kafka_consumergroup_group_members Members of the group
+            # TYPE kafka_consumergroup_group_members gauge
+            kafka_consumergroup_group_members{cluster_name="prod",group="billing",\(extra)} 0
+            kafka_consumergroup_group_members{cluster_name="prod",group="orders-app",\(extra)} 2
             # HELP kafka_partition_latest_offset Latest offset of a partition
             # TYPE kafka_partition_latest_offset gauge
             kafka_partition_latest_offset{cluster_name="prod",topic="orders",partition="0",\(extra)} 40
@@ -265,7 +273,7 @@ import Testing
     @Test func memberLabelsComeFromTheOwnerAndEmptyOnesBecomeUnknown() {
         let partition = TopicPartition("t", 0)
         let group = ConsumerGroupSnapshot(
-            id: "g", state: "Stable",
+            id: "g", state: .stable,
             members: [GroupMember(consumerId: "", clientId: "", host: "", assignment: [partition])],
             committedOffsets: [partition: 1], topicPartitions: [:]
         )
@@ -288,7 +296,7 @@ import Testing
             GroupMember(consumerId: "b", clientId: "cb", host: "hb", assignment: Array(partitions[15..<30])),
         ]
         let group = ConsumerGroupSnapshot(
-            id: "g", state: "Stable", members: members,
+            id: "g", state: .stable, members: members,
             committedOffsets: Dictionary(uniqueKeysWithValues: partitions.map { ($0, Int64(5)) }),
             topicPartitions: [:]
         )
@@ -332,7 +340,7 @@ import Testing
     @Test func topicSumsArePerGroupAndTopic() {
         let partitions = [TopicPartition("a", 0), TopicPartition("a", 1), TopicPartition("b", 0), TopicPartition("c", 0)]
         let group = ConsumerGroupSnapshot(
-            id: "g", state: "Empty", members: [],
+            id: "g", state: .empty, members: [],
             committedOffsets: [partitions[0]: 1, partitions[1]: 2, partitions[2]: 3, partitions[3]: 4],
             topicPartitions: [:]
         )
@@ -429,7 +437,7 @@ import Testing
     @Test func integersHaveNoExponentOrFraction() {
         let partition = TopicPartition("t", 0)
         let group = ConsumerGroupSnapshot(
-            id: "g", state: "Empty", members: [], committedOffsets: [partition: 1_000_000_000_000_000],
+            id: "g", state: .empty, members: [], committedOffsets: [partition: 1_000_000_000_000_000],
             topicPartitions: [:]
         )
         let snapshot = ClusterSnapshot(
@@ -449,7 +457,7 @@ import Testing
     @Test func negativeValuesArePrintedAsIs() {
         let partition = TopicPartition("t", 0)
         let group = ConsumerGroupSnapshot(
-            id: "g", state: "Empty", members: [], committedOffsets: [partition: -5], topicPartitions: [:]
+            id: "g", state: .empty, members: [], committedOffsets: [partition: -5], topicPartitions: [:]
         )
         let snapshot = ClusterSnapshot(
             cluster: "c", groups: [group], partitionOffsets: [partition: PartitionOffsets(logStart: -1, logEnd: nil)]
@@ -490,7 +498,7 @@ import Testing
             "kafka_consumergroup_group_sum_lag", "kafka_consumergroup_group_topic_sum_lag",
             "kafka_consumergroup_group_status", "kafka_consumergroup_partition_status",
             "kafka_consumergroup_group_consumption_rate", "kafka_consumergroup_group_production_rate",
-            "kafka_consumergroup_group_drain_seconds",
+            "kafka_consumergroup_group_drain_seconds", "kafka_consumergroup_group_info", "kafka_consumergroup_group_members",
             "kafka_partition_latest_offset", "kafka_partition_earliest_offset",
             "kafka_consumergroup_poll_time_ms",
             "kafka_lag_exporter_poll_errors_total", "kafka_lag_exporter_polls_total",

@@ -68,7 +68,7 @@ import Testing
 
     @Test func aGroupSnapshotKeepsOneCopyOfItsPartitionList() {
         let group = ConsumerGroupSnapshot(
-            id: "billing", state: "Stable", members: [], committedOffsets: [orders1: 5, orders0: 4],
+            id: "billing", state: .stable, members: [], committedOffsets: [orders1: 5, orders0: 4],
             topicPartitions: ["orders": [0, 1]])
         #expect(group.partitions == [orders0, orders1])
         #expect(group.committedOffsets == [orders0: 4, orders1: 5])

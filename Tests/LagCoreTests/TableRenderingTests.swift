@@ -22,11 +22,11 @@ import Testing
             cluster: "prod",
             groups: [
                 ConsumerGroupSnapshot(
-                    id: "注文サービス", state: "Stable", members: [],
+                    id: "注文サービス", state: .stable, members: [],
                     committedOffsets: [TopicPartition("t", 0): 5], topicPartitions: [:]
                 ),
                 ConsumerGroupSnapshot(
-                    id: "billing", state: "Stable", members: [],
+                    id: "billing", state: .stable, members: [],
                     committedOffsets: [TopicPartition("t", 0): 1], topicPartitions: [:]
                 ),
             ],
@@ -78,7 +78,7 @@ import Testing
     @Test func groupsWithoutPartitionsPrintNoRows() {
         let snapshot = ClusterSnapshot(
             cluster: "staging",
-            groups: [ConsumerGroupSnapshot(id: "idle", state: "Empty", members: [], committedOffsets: [:], topicPartitions: [:])],
+            groups: [ConsumerGroupSnapshot(id: "idle", state: .empty, members: [], committedOffsets: [:], topicPartitions: [:])],
             partitionOffsets: [:],
             totalGroupCount: 4
         )
@@ -94,9 +94,9 @@ import Testing
         let snapshot = ClusterSnapshot(
             cluster: "prod",
             groups: [
-                ConsumerGroupSnapshot(id: "aaa-idle", state: "Empty", members: [], committedOffsets: [:], topicPartitions: [:]),
+                ConsumerGroupSnapshot(id: "aaa-idle", state: .empty, members: [], committedOffsets: [:], topicPartitions: [:]),
                 ConsumerGroupSnapshot(
-                    id: "billing", state: "Stable", members: [],
+                    id: "billing", state: .stable, members: [],
                     committedOffsets: [TopicPartition("t", 0): 4], topicPartitions: [:]
                 ),
             ],
@@ -113,7 +113,7 @@ import Testing
 
     @Test func summaryOmitsThePartitionWhenMaxLagIsZero() {
         let summary = GroupLagSummary(
-            group: "g", state: "Stable", partitionCount: 3, measuredPartitionCount: 3, uncommittedPartitionCount: 0,
+            group: "g", state: .stable, partitionCount: 3, measuredPartitionCount: 3, uncommittedPartitionCount: 0,
             totalLag: 0, maxLag: 0, maxLagPartition: TopicPartition("t", 0)
         )
         #expect(TableRenderer.summaryLine(summary) == "g: total lag 0, max lag 0, 3 partition(s), state Stable")
@@ -121,7 +121,7 @@ import Testing
 
     @Test func summaryCountsPartitionsWithoutCommit() {
         let summary = GroupLagSummary(
-            group: "g", state: "Empty", partitionCount: 3, measuredPartitionCount: 0, uncommittedPartitionCount: 3,
+            group: "g", state: .empty, partitionCount: 3, measuredPartitionCount: 0, uncommittedPartitionCount: 3,
             totalLag: 0, maxLag: 0, maxLagPartition: nil
         )
         #expect(TableRenderer.summaryLine(summary) == "g: total lag 0, max lag 0, 3 partition(s), 3 without commit, state Empty")

@@ -92,7 +92,7 @@ import Testing
             consumerId: "\u{200D}consumer", clientId: "\u{FE0F}client", host: "\u{0BBE}host",
             assignment: [TopicPartition(topic, 0)])
         let group = ConsumerGroupSnapshot(
-            id: "\u{301}group", state: "Stable", members: [member],
+            id: "\u{301}group", state: .stable, members: [member],
             committedOffsets: [TopicPartition(topic, 0): 5], topicPartitions: [topic: [0]])
         let snapshot = ClusterSnapshot(
             cluster: "prod", groups: [group], partitionOffsets: [TopicPartition(topic, 0): PartitionOffsets(logStart: 0, logEnd: 7)])

@@ -1,67 +1,72 @@
-import KafkaAdmin
-import LagCore
+public import KafkaAdmin
+public import LagCore
 
 /// Reads one consistent view of a cluster's consumer lag through the admin
-/// client and builds an immutable ``ClusterSnapshot``.
+/// client (librdkafka) and builds an immutable ``ClusterSnapshot``: the poll.
 ///
-/// Requests per collection: one Metadata, one ListGroups per broker, one
-/// FindCoordinator per 1,000 groups, per coordinator one DescribeGroups (of
-/// the groups not listed as Empty or Dead) and one OffsetFetch per batch of
-/// 250 groups, and one ListOffsets per partition leader and offset kind. Over
-/// TLS or SASL, with brokers older than Kafka 3.0, or with `reads: librdkafka`,
-/// librdkafka reads instead: per group one FindCoordinator, one describe and
-/// one OffsetFetch (bounded concurrency), ListOffsets per broker, offset kind
-/// and chunk of partitions. A shard (`shard: i/N`) describes and fetches only
-/// its own groups.
-struct LagCollector: Sendable {
-    var client: KafkaAdminClient
-    var cluster: String
-    var groupFilter: NameFilter
-    var topicFilter: NameFilter
+/// One collection: Metadata, ListConsumerGroups, then per group (at most
+/// ``groupConcurrency`` at a time) a describe, unless the group is listed as
+/// Empty or Dead, and its committed offsets, then the log-start and log-end
+/// offsets of every partition reported, in chunks of ``listOffsetsChunkSize``.
+/// The requests librdkafka sends for that are counted and bounded in
+/// docs/benchmarks.md ("Requests per poll"). A shard (`shard: i/N`) describes
+/// and fetches only its own groups.
+public struct LagCollector: Sendable {
+    public var client: KafkaAdminClient
+    public var cluster: String
+    public var groupFilter: NameFilter
+    public var topicFilter: NameFilter
     /// How many groups are read at once. librdkafka remembers only about ten
     /// group coordinators, so a group's describe and its OffsetFetch share one
     /// FindCoordinator only while fewer groups than that are in flight.
-    var groupConcurrency = 8
-    /// Partitions per ListOffsets call.
-    var listOffsetsChunkSize = 1000
-    /// Whether to read groups and log offsets with batched requests where the
-    /// admin client can (``KafkaAdminClient/readGroupsBatched(_:describing:brokers:timeout:)``,
-    /// ``KafkaAdminClient/listOffsetsBatched(_:spec:metadata:timeout:)``);
-    /// off: everything through librdkafka (one describe and one OffsetFetch per
-    /// group, ListOffsets in chunks).
-    var batchesReads = true
+    public var groupConcurrency = Self.defaultGroupConcurrency
+    /// Measured: docs/benchmarks.md, "Groups read at once".
+    public static let defaultGroupConcurrency = 8
+    /// Partitions per ListOffsets call: librdkafka matches each answer against
+    /// the request list linearly, so one call for 10,000 partitions costs
+    /// quadratic time (docs/benchmarks.md).
+    public var listOffsetsChunkSize = 1000
     /// Set for `time-lag: exact`: reads the oldest unconsumed record's timestamp.
-    var timestampReader: RecordTimestampReader?
+    public var timestampReader: RecordTimestampReader?
     /// Upper bound for record reads per collection (exact time lag).
-    var maxTimestampReads = 1000
+    public var maxTimestampReads = 1000
     /// The slice of the cluster this exporter reports (`shard: i/N`): only
     /// groups it owns are described and fetched, and partition gauges cover
     /// only partitions it owns.
-    var shard: Shard = .whole
+    public var shard: Shard = .whole
     /// Whether to read the offsets of every partition the shard reports gauges
     /// for (``ClusterSnapshot/partitionGauges(of:topicFilter:shard:)``), not
     /// only those its groups report: on for `serve`, off for `lag`, which
     /// prints no gauges.
-    var readsPartitionGauges = false
+    public var readsPartitionGauges = false
+
+    public init(client: KafkaAdminClient, cluster: String, groupFilter: NameFilter = .all, topicFilter: NameFilter = .all) {
+        self.client = client
+        self.cluster = cluster
+        self.groupFilter = groupFilter
+        self.topicFilter = topicFilter
+    }
 
     /// A snapshot plus what could not be read without failing the whole collection.
-    struct Outcome: Sendable {
-        var snapshot: ClusterSnapshot
-        /// Groups whose committed offsets could not be read; they are left out.
-        var groupFailures: [String: KafkaAdminError]
+    public struct Outcome: Sendable {
+        public var snapshot: ClusterSnapshot
+        /// Groups whose committed offsets could not be read (the whole group,
+        /// or any of its partitions); they are left out of the snapshot.
+        public var groupFailures: [String: KafkaAdminError]
         /// Groups whose description could not be read; they are reported with
         /// their listed state and without member labels.
-        var describeFailures: [String: KafkaAdminError] = [:]
+        public var describeFailures: [String: KafkaAdminError] = [:]
     }
 
     /// Collects a snapshot within `timeout` (spent across all requests).
-    /// - Throws: when the cluster cannot be reached or listed at all.
-    func collect(timeout: Duration) async throws(KafkaAdminError) -> Outcome {
+    /// - Throws: when the cluster cannot be reached or listed at all, or its
+    ///   log offsets cannot be read.
+    public func collect(timeout: Duration) async throws(KafkaAdminError) -> Outcome {
         let deadline = Deadline(after: timeout)
         let metadata = try await client.metadata(timeout: deadline.remaining)
         let listings = try await client.listConsumerGroups(timeout: deadline.remaining)
         let groupIds = listings.map(\.groupId).filter { groupFilter.includes($0) && shard.owns(group: $0) }.sorted()
-        let listedStates = Dictionary(listings.map { ($0.groupId, $0.state) }, uniquingKeysWith: { first, _ in first })
+        let listed = Dictionary(listings.map { ($0.groupId, $0) }, uniquingKeysWith: { first, _ in first })
 
         let topicPartitions = metadata.partitionsByTopic
         // Partition gauges cover partitions known before any group is read: their
@@ -70,20 +75,15 @@ struct LagCollector: Sendable {
         // the log end it is compared with.
         let owned = readsPartitionGauges
             ? ClusterSnapshot.partitionGauges(of: topicPartitions, topicFilter: topicFilter, shard: shard) : []
-        async let ownedStart = logOffsets(owned, spec: .earliest, metadata: metadata, deadline: deadline)
+        async let ownedStart = logOffsets(owned, spec: .earliest, deadline: deadline)
 
         // A group listed as Empty or Dead has no members by definition: only the others need a describe.
-        let describe = Set(listings.lazy.filter { !Self.memberlessStates.contains($0.state) }.map(\.groupId))
-        let reads = await readGroups(groupIds, describing: describe, brokers: metadata.brokers, deadline: deadline)
+        let describe = Set(listings.lazy.filter(\.state.canHaveMembers).map(\.groupId))
+        let reads = await readGroups(groupIds, describing: describe, deadline: deadline)
         let groups = groupIds.compactMap { id -> ConsumerGroupSnapshot? in
-            guard let offsets = reads.committed[id] else { return nil }
-            let description = reads.descriptions[id]
-            let members = (description?.members ?? []).map { member in
-                GroupMember(consumerId: member.consumerId, clientId: member.clientId, host: member.host, assignment: member.assignment)
-            }
-            let state = description.flatMap { $0.error == nil ? $0.state : nil } ?? listedStates[id] ?? "Unknown"
+            guard let offsets = reads.committed[id], let listing = listed[id] else { return nil }
             return ConsumerGroupSnapshot(
-                id: id, state: state, members: members, committedOffsets: offsets,
+                listing: listing, description: reads.descriptions[id], committedOffsets: offsets,
                 topicPartitions: topicPartitions, topicFilter: topicFilter)
         }
 
@@ -94,8 +94,8 @@ struct LagCollector: Sendable {
             // nil (all of them) when the groups report no partition beyond the owned ones.
             gaugePartitions = owned.count == partitions.count ? nil : owned
         }
-        async let otherStart = logOffsets(partitions.subtracting(owned), spec: .earliest, metadata: metadata, deadline: deadline)
-        async let latest = logOffsets(partitions, spec: .latest, metadata: metadata, deadline: deadline)
+        async let otherStart = logOffsets(partitions.subtracting(owned), spec: .earliest, deadline: deadline)
+        async let latest = logOffsets(partitions, spec: .latest, deadline: deadline)
         var start = try await ownedStart.get()
         let others = try await otherStart.get()
         let end = try await latest.get()
@@ -115,24 +115,14 @@ struct LagCollector: Sendable {
         return Outcome(snapshot: snapshot, groupFailures: reads.failures, describeFailures: reads.describeFailures)
     }
 
-    /// Log offsets of `partitions`: batched first (one ListOffsets per leader,
-    /// when batching is on and possible), then through librdkafka for the
-    /// partitions left, in chunks of `listOffsetsChunkSize`: librdkafka matches
-    /// each answer against the request list linearly, so one call for 10,000
-    /// partitions costs quadratic time (docs/benchmarks.md).
+    /// Log offsets of `partitions`, in chunks of ``listOffsetsChunkSize``
+    /// (librdkafka sends one ListOffsets per partition leader and chunk).
     /// (A Result, not a typed throw: `async let` would erase the error type.)
     private func logOffsets(
-        _ partitions: Set<TopicPartition>, spec: OffsetSpec, metadata: ClusterMetadata, deadline: Deadline
+        _ partitions: Set<TopicPartition>, spec: OffsetSpec, deadline: Deadline
     ) async -> Result<PartitionOffsetsResult, KafkaAdminError> {
         var result = PartitionOffsetsResult()
-        guard !partitions.isEmpty else { return .success(result) }
-        var left = Array(partitions)
-        if batchesReads {
-            let batched = await client.listOffsetsBatched(partitions, spec: spec, metadata: metadata, timeout: deadline.remaining)
-            result.offsets = batched.offsets
-            left = batched.unread
-        }
-        let sorted = left.sorted()
+        let sorted = partitions.sorted()
         for start in stride(from: 0, to: sorted.count, by: listOffsetsChunkSize) {
             let chunk = sorted[start..<min(start + listOffsetsChunkSize, sorted.count)]
             do throws(KafkaAdminError) {
@@ -180,9 +170,6 @@ struct LagCollector: Sendable {
         }
     }
 
-    /// Group states that cannot have members, so a describe would add nothing.
-    static let memberlessStates: Set<String> = ["Empty", "Dead"]
-
     /// What the group reads of one collection produced.
     private struct GroupReads {
         var descriptions: [String: ConsumerGroupDescription] = [:]
@@ -191,35 +178,18 @@ struct LagCollector: Sendable {
         var failures: [String: KafkaAdminError] = [:]
     }
 
-    /// Describes the groups in `describing` and reads every group's committed
-    /// offsets: batched first (a few requests for all groups, when the
-    /// connection is plaintext and the brokers are new enough), then one by one
-    /// through librdkafka for whatever the batched read left unread. A failed
-    /// describe leaves the group with its listed state and no members; a failed
-    /// OffsetFetch leaves the group out.
-    private func readGroups(
-        _ groupIds: [String], describing: Set<String>, brokers: [BrokerInfo], deadline: Deadline
-    ) async -> GroupReads {
-        guard batchesReads else { return await readGroupsOneByOne(groupIds, describing: describing, deadline: deadline) }
-        let batched = await client.readGroupsBatched(
-            groupIds, describing: describing, brokers: brokers, timeout: deadline.remaining)
-        var reads = await readGroupsOneByOne(batched.unread, describing: describing, deadline: deadline)
-        reads.descriptions.merge(batched.descriptions) { single, _ in single }
-        reads.describeFailures.merge(batched.describeFailures) { single, _ in single }
-        reads.committed.merge(batched.committed) { single, _ in single }
-        reads.failures.merge(batched.failures) { single, _ in single }
-        return reads
-    }
-
     /// Per group: a describe (only for groups in `describing`), then its
-    /// committed offsets (OffsetFetch), at most `groupConcurrency` groups at a
-    /// time. Back to back, the two requests of a group find its coordinator in
-    /// librdkafka's cache.
-    private func readGroupsOneByOne(
+    /// committed offsets (OffsetFetch), at most ``groupConcurrency`` groups at
+    /// a time. Back to back, the two requests of a group find its coordinator
+    /// in librdkafka's cache. A failed describe leaves the group with its
+    /// listed state and no members; a failed OffsetFetch, or one with an error
+    /// for any partition, leaves the group out of this poll: a partition
+    /// whose commit is unknown is never shown as one without a commit.
+    private func readGroups(
         _ groupIds: [String], describing: Set<String>, deadline: Deadline
     ) async -> GroupReads {
         typealias Described = Result<ConsumerGroupDescription, KafkaAdminError>?
-        typealias Read = (id: String, description: Described, offsets: Result<[TopicPartition: Int64], KafkaAdminError>)
+        typealias Read = (id: String, description: Described, offsets: Result<PartitionOffsetsResult, KafkaAdminError>)
         return await withTaskGroup(of: Read.self, returning: GroupReads.self) { group in
             var pending = groupIds.makeIterator()
             func startNext() -> Bool {
@@ -253,7 +223,12 @@ struct LagCollector: Sendable {
                 case nil: break
                 }
                 switch read.offsets {
-                case .success(let value): reads.committed[read.id] = PartitionMap(value)
+                case .success(let answer):
+                    if let (_, error) = answer.failures.min(by: { $0.key < $1.key }) {
+                        reads.failures[read.id] = error
+                    } else {
+                        reads.committed[read.id] = PartitionMap(answer.offsets)
+                    }
                 case .failure(let error): reads.failures[read.id] = error
                 }
                 _ = startNext()
@@ -261,14 +236,4 @@ struct LagCollector: Sendable {
             return reads
         }
     }
-}
-
-/// A point in time that several requests share as their common time budget.
-struct Deadline: Sendable {
-    let instant: ContinuousClock.Instant
-
-    init(after duration: Duration) { instant = .now + duration }
-
-    /// Time left, never less than 1 ms (librdkafka then times out at once).
-    var remaining: Duration { max(.milliseconds(1), instant - .now) }
 }
