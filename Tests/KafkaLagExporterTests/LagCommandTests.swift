@@ -148,28 +148,32 @@ struct LagCommandTests {
         #expect(ambiguous.standardError.contains("choose one with --cluster"))
     }
 
-    /// `reads: batched` (the exporter's own multi-group requests) and `reads:
-    /// librdkafka` (one request per group through librdkafka) print the same rows.
-    @Test func batchedAndLibrdkafkaReadsPrintTheSameRows() async throws {
+    /// Every read goes through librdkafka: a configuration that still chooses
+    /// how with `reads:` is refused (exit 64) with the key named, and without
+    /// it the same file prints what the broker holds.
+    @Test func readsIsANamedErrorAndTheRowsComeFromLibrdkafka() async throws {
         let fixture = try await Fixture()
         defer { fixture.broker.stop() }
-        var outputs: [String] = []
-        for reads in ["batched", "librdkafka"] {
+        var outputs: [CommandResult] = []
+        for reads in ["    reads: batched\n", ""] {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(uniqueName("exporter")).yaml")
             try """
                 clusters:
                   - name: local
                     bootstrap-brokers: \(fixture.broker.bootstrapServers)
                     group-allowlist: ["\(fixture.billing)|\(fixture.audit)"]
-                    reads: \(reads)
-                """.write(to: file, atomically: true, encoding: .utf8)
+
+                """.appending(reads).write(to: file, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(at: file) }
-            let result = try await runCommand(try builtProduct("kafka-lag-exporter"), ["lag", "--config", file.path, "--output", "csv"])
-            #expect(result.status == 0, "\(result.standardError)")
-            outputs.append(result.standardOutput)
+            outputs.append(try await runCommand(try builtProduct("kafka-lag-exporter"), ["lag", "--config", file.path, "--output", "csv"]))
         }
-        #expect(outputs[0] == outputs[1])
-        let rows = outputs[0].split(separator: "\n").dropFirst()
+        #expect(outputs[0].status == 64)
+        #expect(outputs[0].standardError == """
+            error: clusters[0].reads: is no longer a setting: every read goes through librdkafka; remove the key
+
+            """)
+        #expect(outputs[1].status == 0, "\(outputs[1].standardError)")
+        let rows = outputs[1].standardOutput.split(separator: "\n").dropFirst()
         #expect(rows.count == 4)
         #expect(rows.contains("\(fixture.audit),\(fixture.payments),0,1,0,4,3,,,"))
         #expect(rows.contains("\(fixture.billing),\(fixture.orders),0,2,0,5,3,,,"))

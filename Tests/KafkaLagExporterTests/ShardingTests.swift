@@ -131,10 +131,10 @@ struct ShardingTests {
     }
 
     @Test(arguments: [
-        ("3/3", "error: --shard must have a shard index below the shard count (0 to 2), got '3/3'"),
-        ("1/0", "error: --shard must have at least 1 shard, got '1/0'"),
-        ("x", #"error: --shard must be "i/N" (shard i of N, 0 <= i < N) or "auto/N", got 'x'"#),
-        ("auto/0", #"error: --shard must be "auto/N" with N >= 1 shards, got 'auto/0'"#),
+        ("3/3", "error: --shard: must have a shard index below the shard count (0 to 2), got '3/3'"),
+        ("1/0", "error: --shard: must have at least 1 shard, got '1/0'"),
+        ("x", #"error: --shard: must be "i/N" (shard i of N, 0 <= i < N) or "auto/N", got 'x'"#),
+        ("auto/0", #"error: --shard: must be "auto/N" with N >= 1 shards, got 'auto/0'"#),
     ])
     func badShardFlagExits64NamingTheFlag(value: String, message: String) async throws {
         let result = try await runCommand(

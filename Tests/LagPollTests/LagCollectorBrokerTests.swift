@@ -1,0 +1,97 @@
+import KafkaAdmin
+import KafkaTestSupport
+import LagCore
+import LagPoll
+import Testing
+
+/// The poll as a library, driven without the binary against a real broker
+/// (Tansu) on loopback: every value in the snapshot is what the broker holds.
+@Suite(.timeLimit(.minutes(5)))
+struct LagCollectorBrokerTests {
+    /// Two groups on two topics: billing commits orders-0 at 2 and orders-1 at 7
+    /// (logs of 5 and 7 records, orders-2 empty), archiver commits audit-0 at 1 (4 records).
+    struct Cluster {
+        let broker: TestBroker
+        let admin: KafkaAdminClient
+        let orders = uniqueName("orders")
+        let audit = uniqueName("audit")
+        let billing = uniqueName("billing")
+        let archiver = uniqueName("archiver")
+
+        init(broker: TestBroker) async throws {
+            self.broker = broker
+            admin = try KafkaAdminClient(configuration: .init(bootstrapServers: broker.bootstrapServers))
+            try await admin.createTopics([orders: 3, audit: 1])
+            let producer = try TestProducer(bootstrapServers: broker.bootstrapServers)
+            try await producer.produce(topic: orders, partition: 0, count: 5)
+            try await producer.produce(topic: orders, partition: 1, count: 7)
+            try await producer.produce(topic: audit, partition: 0, count: 4)
+            try await admin.alterCommittedOffsets(group: billing, offsets: [TopicPartition(orders, 0): 2, TopicPartition(orders, 1): 7])
+            try await admin.alterCommittedOffsets(group: archiver, offsets: [TopicPartition(audit, 0): 1])
+        }
+
+        func collector() -> LagCollector {
+            LagCollector(
+                client: admin, cluster: "local", groupFilter: try! NameFilter(allow: ["\(billing)|\(archiver)"]))
+        }
+    }
+
+    @Test func aCollectionHoldsExactlyWhatTheBrokerHolds() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.stop() }
+        let cluster = try await Cluster(broker: broker)
+        var collector = cluster.collector()
+        collector.readsPartitionGauges = true
+
+        let outcome = try await collector.collect(timeout: .seconds(30))
+        #expect(outcome.groupFailures.isEmpty)
+        #expect(outcome.describeFailures.isEmpty)
+        let snapshot = outcome.snapshot
+        #expect(snapshot.cluster == "local")
+        #expect(snapshot.groups.map(\.id) == [cluster.archiver, cluster.billing].sorted())
+        let billing = try #require(snapshot.groups.first { $0.id == cluster.billing })
+        #expect(billing.committedOffsets == PartitionMap([TopicPartition(cluster.orders, 0): 2, TopicPartition(cluster.orders, 1): 7]))
+        #expect(billing.partitions == (0...2).map { TopicPartition(cluster.orders, $0) })
+        // Tansu answers ConsumerGroupDescribe: a member-less group of the consumer protocol.
+        #expect(billing.state == .empty)
+        #expect(billing.type == .consumer)
+        #expect(billing.members.isEmpty)
+        #expect(!billing.isConsumed)
+        let archiver = try #require(snapshot.groups.first { $0.id == cluster.archiver })
+        #expect(archiver.committedOffsets == PartitionMap([TopicPartition(cluster.audit, 0): 1]))
+
+        #expect(snapshot.partitionOffsets[TopicPartition(cluster.orders, 0)] == PartitionOffsets(logStart: 0, logEnd: 5))
+        #expect(snapshot.partitionOffsets[TopicPartition(cluster.orders, 1)] == PartitionOffsets(logStart: 0, logEnd: 7))
+        #expect(snapshot.partitionOffsets[TopicPartition(cluster.orders, 2)] == PartitionOffsets(logStart: 0, logEnd: 0))
+        #expect(snapshot.partitionOffsets[TopicPartition(cluster.audit, 0)] == PartitionOffsets(logStart: 0, logEnd: 4))
+        let lags = billing.partitionLags(offsets: snapshot.partitionOffsets).map { ($0.partition, $0.lag) }
+        #expect(lags.map(\.0) == [0, 1, 2])
+        #expect(lags.map(\.1) == [3, 0, nil])
+    }
+
+    @Test func theClientSendsNoTelemetryUnlessTheUserAsksForIt() async throws {
+        let quiet = try KafkaAdminClient(configuration: .init(bootstrapServers: "127.0.0.1:1"))
+        #expect(quiet.effectiveProperty("enable.metrics.push") == "false")
+        let chatty = try KafkaAdminClient(
+            configuration: .init(bootstrapServers: "127.0.0.1:1", properties: ["enable.metrics.push": "true"]))
+        #expect(chatty.effectiveProperty("enable.metrics.push") == "true")
+    }
+
+    /// A group whose committed offsets the broker refuses is left out of the
+    /// snapshot, with its error; the other groups are read.
+    @Test func aGroupWhoseOffsetsAreRefusedIsLeftOutWithItsError() async throws {
+        let (broker, proxy) = try await TestBroker.startBehindProxy()
+        defer {
+            proxy.stop()
+            broker.stop()
+        }
+        let cluster = try await Cluster(broker: broker)
+        proxy.failOffsetFetch(group: cluster.billing, errorCode: 30)  // GROUP_AUTHORIZATION_FAILED
+
+        let outcome = try await cluster.collector().collect(timeout: .seconds(30))
+        #expect(outcome.snapshot.groups.map(\.id) == [cluster.archiver])
+        #expect(outcome.groupFailures.keys.sorted() == [cluster.billing])
+        #expect(outcome.groupFailures[cluster.billing]?.code.rawValue == 30)
+        #expect(outcome.snapshot.totalGroupCount >= 2)
+    }
+}
