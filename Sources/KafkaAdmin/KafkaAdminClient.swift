@@ -268,8 +268,14 @@ public final class KafkaAdminClient: Sendable {
                 for index in 0..<count {
                     guard let info = infos[index], let element = rd_kafka_ListOffsetsResultInfo_topic_partition(info) else { continue }
                     let partition = TopicPartition(String(cString: element.pointee.topic), element.pointee.partition)
-                    if element.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    if element.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR, element.pointee.offset >= 0 {
                         answer.offsets[partition] = element.pointee.offset
+                    } else if element.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                        // No error and no offset (librdkafka's -1001, "invalid"): an
+                        // answer that never came, never a log offset to export.
+                        answer.failures[partition] = KafkaAdminError(
+                            code: .timedOut, message: "no offset in the answer (\(element.pointee.offset))",
+                            operation: "ListOffsets(\(partition))", brokers: brokers)
                     } else {
                         answer.failures[partition] = KafkaAdminError(
                             code: .init(rawValue: element.pointee.err.rawValue),

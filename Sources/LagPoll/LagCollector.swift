@@ -80,6 +80,11 @@ public struct LagCollector: Sendable {
         // A group listed as Empty or Dead has no members by definition: only the others need a describe.
         let describe = Set(listings.lazy.filter(\.state.canHaveMembers).map(\.groupId))
         let reads = await readGroups(groupIds, describing: describe, deadline: deadline)
+        // A read the cluster did not answer (timed out, connection lost) makes
+        // the whole poll fail, so the last good snapshot stays: publishing the
+        // rest would make the unread groups vanish. Errors the broker answered
+        // with (e.g. not authorized) leave out only their group.
+        if let lost = Self.unanswered(reads.failures) ?? Self.unanswered(reads.describeFailures) { throw lost }
         let groups = groupIds.compactMap { id -> ConsumerGroupSnapshot? in
             guard let offsets = reads.committed[id], let listing = listed[id] else { return nil }
             return ConsumerGroupSnapshot(
@@ -99,6 +104,9 @@ public struct LagCollector: Sendable {
         var start = try await ownedStart.get()
         let others = try await otherStart.get()
         let end = try await latest.get()
+        if let lost = Self.unanswered(start.failures) ?? Self.unanswered(others.failures) ?? Self.unanswered(end.failures) {
+            throw lost
+        }
         start.offsets.merge(others.offsets) { _, new in new }
         var offsets: [TopicPartition: PartitionOffsets] = [:]
         offsets.reserveCapacity(partitions.count)
@@ -113,6 +121,11 @@ public struct LagCollector: Sendable {
             cluster: cluster, groups: enriched, partitionOffsets: offsets, totalGroupCount: listings.count,
             gaugePartitions: gaugePartitions)
         return Outcome(snapshot: snapshot, groupFailures: reads.failures, describeFailures: reads.describeFailures)
+    }
+
+    /// The first error (in key order) of a read the cluster did not answer, if any.
+    private static func unanswered<Key: Comparable>(_ failures: [Key: KafkaAdminError]) -> KafkaAdminError? {
+        failures.filter { $0.value.kind == .connectivity }.min { $0.key < $1.key }?.value
     }
 
     /// Log offsets of `partitions`, in chunks of ``listOffsetsChunkSize``
