@@ -104,7 +104,6 @@ let package = Package(
                 "CRdKafka",
                 "KafkaAdmin",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

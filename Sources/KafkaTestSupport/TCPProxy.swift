@@ -1,7 +1,4 @@
 import Foundation
-import KafkaAdmin
-import LagCore
-import NIOCore
 import Synchronization
 
 /// A loopback TCP proxy between Kafka clients and a broker, for fault tests:
@@ -295,8 +292,7 @@ public final class TCPProxy: Sendable {
     /// releases it: true to go on, false to drop the connection (the client or
     /// the proxy has gone).
     private func waitWhileHeld(_ frame: [UInt8], on connection: ProxyConnection) -> Bool {
-        guard frame.count >= 2 else { return true }
-        let apiKey = Int16(bitPattern: UInt16(frame[0]) << 8 | UInt16(frame[1]))
+        guard let apiKey = KafkaFrame.apiKey(frame) else { return true }
         let (ticket, isHeld) = state.withLock { state in
             let ticket = state.arrivals[apiKey, default: 0]
             state.arrivals[apiKey] = ticket + 1
@@ -321,11 +317,15 @@ public final class TCPProxy: Sendable {
     /// Remembers the correlation id of an OffsetFetch that names a faulted
     /// group, and of every ListGroups while ListGroups fails.
     private func noteFaults(_ frame: [UInt8], on connection: ProxyConnection) {
-        if let request = KafkaFrame.listGroupsRequest(frame) {
-            guard let errorCode = state.withLock({ $0.listGroupsFault }) else { return }
+        switch KafkaFrame.apiKey(frame) {
+        case KafkaFrame.APIKey.listGroups:
+            guard let errorCode = state.withLock({ $0.listGroupsFault }),
+                  let (request, _) = KafkaFrame.request(frame, apiKey: KafkaFrame.APIKey.listGroups) else { return }
             connection.expectFault(
                 correlationId: request.correlationId, .listGroups(apiVersion: request.apiVersion, errorCode: errorCode))
             return
+        default:
+            break
         }
         guard let request = KafkaFrame.offsetFetchRequest(frame), request.apiVersion >= 2 else { return }
         let faults = state.withLock { $0.offsetFetchFaults }
@@ -491,141 +491,5 @@ private final class ProxyConnection: Sendable {
 
     func takeFault(correlationId: Int32) -> Fault? {
         state.withLock { $0.faults.removeValue(forKey: correlationId) }
-    }
-}
-
-/// The few bits of the Kafka wire format the proxy reads and writes, on the
-/// admin client's own codec (``WireReader``, ``GroupProtocol``).
-enum KafkaFrame {
-    struct OffsetFetchRequest {
-        var apiVersion: Int16
-        var correlationId: Int32
-        var groups: [String]
-    }
-
-    struct RequestHeader {
-        var apiVersion: Int16
-        var correlationId: Int32
-    }
-
-    /// The header of a ListGroups request, or nil for other requests.
-    static func listGroupsRequest(_ frame: [UInt8]) -> RequestHeader? {
-        guard frame.count >= 8, Int16(bitPattern: UInt16(frame[0]) << 8 | UInt16(frame[1])) == 16 else { return nil }
-        return RequestHeader(
-            apiVersion: Int16(bitPattern: UInt16(frame[2]) << 8 | UInt16(frame[3])), correlationId: int32(frame, at: 4))
-    }
-
-    /// A ListGroups answer with `errorCode` and no groups. v1 added the
-    /// throttle time; v3 made the message flexible (tagged fields, compact arrays).
-    /// (Written byte by byte: no tagged fields is one 0 byte, an empty compact array the varint 1.)
-    static func listGroupsResponse(correlationId: Int32, apiVersion: Int16, errorCode: Int16) -> [UInt8] {
-        let flexible = apiVersion >= 3
-        var out = bigEndian(correlationId)
-        if flexible { out.append(0) }  // response header: no tagged fields
-        if apiVersion >= 1 { out += bigEndian(0) }  // throttle time
-        out += [UInt8(truncatingIfNeeded: UInt16(bitPattern: errorCode) >> 8), UInt8(truncatingIfNeeded: errorCode)]
-        out += flexible ? [1] : bigEndian(0)  // no groups
-        if flexible { out.append(0) }  // no tagged fields
-        return out
-    }
-
-    /// The groups of an OffsetFetch request (many from v8 on), or nil for other requests.
-    ///
-    /// Request header: api key (int16), api version (int16), correlation id
-    /// (int32), client id (int16-length string); from OffsetFetch v6 on the
-    /// header ends with tagged fields and the body uses compact strings.
-    static func offsetFetchRequest(_ frame: [UInt8]) -> OffsetFetchRequest? {
-        var reader = WireReader(ByteBuffer(bytes: frame))
-        return try? offsetFetchRequest(&reader)
-    }
-
-    private static func offsetFetchRequest(
-        _ reader: inout WireReader
-    ) throws(KafkaWireFormat.MalformedResponse) -> OffsetFetchRequest? {
-        guard try reader.int16() == 9 else { return nil }
-        let version = try reader.int16()
-        let correlationId = try reader.int32()
-        _ = try reader.nullableString()  // client id
-        let flexible = version >= 6
-        if flexible { try reader.skipTaggedFields() }
-        guard version >= 8 else {
-            let group = flexible ? try reader.compactString() : try reader.string()
-            return OffsetFetchRequest(apiVersion: version, correlationId: correlationId, groups: [group])
-        }
-        var groups: [String] = []
-        for _ in 0..<(try reader.compactArrayCount()) {
-            groups.append(try reader.compactString())
-            if version >= 9 {
-                _ = try reader.compactNullableString()  // member id
-                _ = try reader.int32()  // member epoch
-            }
-            for _ in 0..<(try reader.compactArrayCount()) {  // topics (null: all)
-                _ = try reader.compactString()
-                for _ in 0..<(try reader.compactArrayCount()) { _ = try reader.int32() }
-                try reader.skipTaggedFields()
-            }
-            try reader.skipTaggedFields()
-        }
-        return OffsetFetchRequest(apiVersion: version, correlationId: correlationId, groups: groups)
-    }
-
-    /// The broker's OffsetFetch answer with `errors` (group -> Kafka error code)
-    /// as those groups' errors and their offsets removed; the other groups keep
-    /// their offsets. nil when the answer does not parse.
-    static func offsetFetchResponse(_ frame: [UInt8], apiVersion: Int16, replacing errors: [String: Int16]) -> [UInt8]? {
-        var reader = WireReader(ByteBuffer(bytes: frame))
-        var out = ByteBuffer()
-        do {
-            out.writeInteger(try reader.int32())  // correlation id
-            if apiVersion < 8 {
-                // One group per request: answer it with its error and no topics.
-                guard let errorCode = errors.values.first else { return nil }
-                if apiVersion >= 6 { out.writeEmptyTaggedFields() }
-                if apiVersion >= 3 { out.writeInteger(Int32(0)) }  // throttle time
-                if apiVersion >= 6 { out.writeCompactArrayCount(0) } else { out.writeInteger(Int32(0)) }  // no topics
-                out.writeInteger(errorCode)
-                if apiVersion >= 6 { out.writeEmptyTaggedFields() }
-                return Array(buffer: out)
-            }
-            try reader.skipTaggedFields()
-            let groups = try GroupProtocol.decodeOffsetFetch(&reader)
-            out.writeEmptyTaggedFields()
-            out.writeInteger(Int32(0))  // throttle time
-            out.writeCompactArrayCount(groups.count)
-            for group in groups {
-                out.writeCompactString(group.groupId)
-                let offsets = errors[group.groupId] == nil ? group.offsets : [:]
-                let byTopic = Dictionary(grouping: offsets.keys, by: \.topic)
-                out.writeCompactArrayCount(byTopic.count)
-                for (topic, partitions) in byTopic.sorted(by: { $0.key < $1.key }) {
-                    out.writeCompactString(topic)
-                    out.writeCompactArrayCount(partitions.count)
-                    for partition in partitions.sorted() {
-                        out.writeInteger(partition.partition)
-                        out.writeInteger(offsets[partition] ?? -1)
-                        out.writeInteger(Int32(-1))  // leader epoch
-                        out.writeCompactNullableString(nil)  // metadata
-                        out.writeInteger(Int16(0))
-                        out.writeEmptyTaggedFields()
-                    }
-                    out.writeEmptyTaggedFields()
-                }
-                out.writeInteger(errors[group.groupId] ?? group.errorCode)
-                out.writeEmptyTaggedFields()
-            }
-            out.writeEmptyTaggedFields()
-            return Array(buffer: out)
-        } catch {
-            return nil
-        }
-    }
-
-    static func int32(_ bytes: [UInt8], at index: Int) -> Int32 {
-        Int32(bitPattern: UInt32(bytes[index]) << 24 | UInt32(bytes[index + 1]) << 16 | UInt32(bytes[index + 2]) << 8 | UInt32(bytes[index + 3]))
-    }
-
-    static func bigEndian(_ value: Int32) -> [UInt8] {
-        let bits = UInt32(bitPattern: value)
-        return [UInt8(bits >> 24), UInt8(bits >> 16 & 0xff), UInt8(bits >> 8 & 0xff), UInt8(bits & 0xff)]
     }
 }
