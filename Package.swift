@@ -111,7 +111,6 @@ let package = Package(
                 "CRdKafka",
                 "KafkaAdmin",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

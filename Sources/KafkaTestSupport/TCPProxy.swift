@@ -1,7 +1,4 @@
 import Foundation
-import KafkaAdmin
-import LagCore
-import NIOCore
 import Synchronization
 
 /// A loopback TCP proxy between Kafka clients and a broker, for fault tests:
@@ -22,6 +19,10 @@ import Synchronization
 /// It can answer ListGroups with an error too (``failListGroups(errorCode:)``):
 /// a poll of the exporter then fails at once, without waiting for a timeout.
 ///
+/// It can answer the describe of chosen groups with members the test makes up
+/// (``answerDescribe(group:with:)``): Tansu describes every group without
+/// members, so this is how member labels meet a real client and broker.
+///
 /// And it can hold the requests of one Kafka API (``hold(apiKey:)``) until the
 /// test lets them through (``release(apiKey:)``): a state that lasts "until the
 /// next request" then lasts exactly as long as the test needs to observe it,
@@ -31,10 +32,35 @@ import Synchronization
 /// Memory is bounded: a direction holds at most one frame while it waits, and
 /// a stalled connection stops reading, so the senders see TCP back-pressure.
 public final class TCPProxy: Sendable {
-    /// Kafka API keys the tests hold.
+    /// Kafka API keys the tests hold or count (``requestVersions(apiKey:)``).
     public enum APIKey {
         public static let offsetFetch: Int16 = 9
+        public static let describeGroups: Int16 = 15
         public static let listGroups: Int16 = 16
+        public static let consumerGroupDescribe: Int16 = 69
+    }
+
+    /// A made-up member of a consumer group, for ``answerDescribe(group:with:)``.
+    public struct Member: Sendable {
+        /// The member id (the exporter's `consumer_id`).
+        public var memberId: String
+        public var clientId: String
+        /// As a broker reports it, e.g. "/10.0.0.1".
+        public var clientHost: String
+        public var groupInstanceId: String?
+        /// Topic -> partitions, in the order they are encoded.
+        public var assignment: [(topic: String, partitions: [Int32])]
+
+        public init(
+            memberId: String, clientId: String, clientHost: String, groupInstanceId: String? = nil,
+            assignment: [(topic: String, partitions: [Int32])]
+        ) {
+            self.memberId = memberId
+            self.clientId = clientId
+            self.clientHost = clientHost
+            self.groupInstanceId = groupInstanceId
+            self.assignment = assignment
+        }
     }
 
     /// What the proxy does with each frame.
@@ -66,6 +92,13 @@ public final class TCPProxy: Sendable {
         /// The Kafka error code every ListGroups is answered with, if any.
         var listGroupsFault: Int16?
         var injectedListGroups = 0
+        /// Group id -> the members its describe is answered with.
+        var describeAnswers: [String: [Member]] = [:]
+        /// Per group: DescribeGroups answers replaced, ConsumerGroupDescribe answers replaced.
+        var injectedDescribes: [String: Int] = [:]
+        var injectedConsumerGroupDescribes: [String: Int] = [:]
+        /// Requests read per API key and version.
+        var versions: [Int16: [Int16: Int]] = [:]
         /// Requests read per API key since the start (a request's ticket is the count before it).
         var arrivals: [Int16: Int] = [:]
         /// API keys whose requests are held, and per key the first ticket not yet released.
@@ -143,6 +176,37 @@ public final class TCPProxy: Sendable {
 
     /// How many ListGroups answers the proxy has replaced.
     public var injectedListGroupsResponses: Int { state.withLock { $0.injectedListGroups } }
+
+    /// Answers every later describe of `group` with `members`, as a Stable
+    /// group of the consumer protocol (assignor "range"); the requests still
+    /// reach the broker.
+    ///
+    /// librdkafka (2.10 and later) describes a group with ConsumerGroupDescribe
+    /// (KIP-848) first and falls back to DescribeGroups when the group is not a
+    /// consumer-protocol group. Tansu answers ConsumerGroupDescribe for any
+    /// group without error (state Empty, no members), which librdkafka takes as
+    /// final. So a ConsumerGroupDescribe that names only chosen groups is
+    /// answered GROUP_ID_NOT_FOUND, as Kafka answers for a classic group, and
+    /// the DescribeGroups that follows (versions 0 to 5) gets the group's entry
+    /// replaced.
+    public func answerDescribe(group: String, with members: [Member]) {
+        state.withLock { $0.describeAnswers[group] = members }
+    }
+
+    /// How many DescribeGroups answers for `group` the proxy has replaced.
+    public func injectedDescribes(group: String) -> Int {
+        state.withLock { $0.injectedDescribes[group] ?? 0 }
+    }
+
+    /// How many ConsumerGroupDescribe answers for `group` the proxy has replaced.
+    public func injectedConsumerGroupDescribes(group: String) -> Int {
+        state.withLock { $0.injectedConsumerGroupDescribes[group] ?? 0 }
+    }
+
+    /// Requests of Kafka API `apiKey` read so far, per API version.
+    public func requestVersions(apiKey: Int16) -> [Int16: Int] {
+        state.withLock { $0.versions[apiKey] ?? [:] }
+    }
 
     /// From now on, requests with Kafka API key `apiKey` (``APIKey``) wait in
     /// the proxy, unforwarded, until ``release(apiKey:)`` or
@@ -295,9 +359,10 @@ public final class TCPProxy: Sendable {
     /// releases it: true to go on, false to drop the connection (the client or
     /// the proxy has gone).
     private func waitWhileHeld(_ frame: [UInt8], on connection: ProxyConnection) -> Bool {
-        guard frame.count >= 2 else { return true }
-        let apiKey = Int16(bitPattern: UInt16(frame[0]) << 8 | UInt16(frame[1]))
+        guard frame.count >= 4, let apiKey = KafkaFrame.apiKey(frame) else { return true }
+        let apiVersion = Int16(bitPattern: UInt16(frame[2]) << 8 | UInt16(frame[3]))
         let (ticket, isHeld) = state.withLock { state in
+            state.versions[apiKey, default: [:]][apiVersion, default: 0] += 1
             let ticket = state.arrivals[apiKey, default: 0]
             state.arrivals[apiKey] = ticket + 1
             let isHeld = state.holding.contains(apiKey) && ticket >= state.releasedBelow[apiKey, default: 0]
@@ -319,13 +384,32 @@ public final class TCPProxy: Sendable {
     // MARK: - Injected errors
 
     /// Remembers the correlation id of an OffsetFetch that names a faulted
-    /// group, and of every ListGroups while ListGroups fails.
+    /// group, of every ListGroups while ListGroups fails, and of a describe
+    /// (DescribeGroups, ConsumerGroupDescribe) that names a chosen group.
     private func noteFaults(_ frame: [UInt8], on connection: ProxyConnection) {
-        if let request = KafkaFrame.listGroupsRequest(frame) {
-            guard let errorCode = state.withLock({ $0.listGroupsFault }) else { return }
+        switch KafkaFrame.apiKey(frame) {
+        case KafkaFrame.APIKey.listGroups:
+            guard let errorCode = state.withLock({ $0.listGroupsFault }),
+                  let (request, _) = KafkaFrame.request(frame, apiKey: KafkaFrame.APIKey.listGroups) else { return }
             connection.expectFault(
                 correlationId: request.correlationId, .listGroups(apiVersion: request.apiVersion, errorCode: errorCode))
             return
+        case KafkaFrame.APIKey.describeGroups:
+            guard let (request, groups) = KafkaFrame.describeGroupsRequest(frame) else { return }
+            let answers = state.withLock { $0.describeAnswers }
+            let chosen = groups.reduce(into: [String: [Member]]()) { chosen, group in chosen[group] = answers[group] }
+            guard !chosen.isEmpty else { return }
+            connection.expectFault(correlationId: request.correlationId, .describeGroups(apiVersion: request.apiVersion, members: chosen))
+            return
+        case KafkaFrame.APIKey.consumerGroupDescribe:
+            guard let (request, groups) = KafkaFrame.consumerGroupDescribeRequest(frame) else { return }
+            let answers = state.withLock { $0.describeAnswers }
+            // Only requests for chosen groups alone: the others' answers would need the broker's.
+            guard !groups.isEmpty, groups.allSatisfy({ answers[$0] != nil }) else { return }
+            connection.expectFault(correlationId: request.correlationId, .consumerGroupDescribe(groups: groups))
+            return
+        default:
+            break
         }
         guard let request = KafkaFrame.offsetFetchRequest(frame), request.apiVersion >= 2 else { return }
         let faults = state.withLock { $0.offsetFetchFaults }
@@ -335,7 +419,9 @@ public final class TCPProxy: Sendable {
     }
 
     /// Replaces the broker's answer to a faulted request: the faulted groups'
-    /// part of an OffsetFetch answer with their error, or a whole ListGroups answer.
+    /// part of an OffsetFetch answer with their error, a whole ListGroups
+    /// answer, the chosen groups' part of a DescribeGroups answer, or a whole
+    /// ConsumerGroupDescribe answer.
     private func replaceFaultedAnswer(_ frame: inout [UInt8], on connection: ProxyConnection) {
         guard frame.count >= 4 else { return }
         let correlationId = KafkaFrame.int32(frame, at: 0)
@@ -349,6 +435,18 @@ public final class TCPProxy: Sendable {
         case .listGroups(let apiVersion, let errorCode)?:
             frame = KafkaFrame.listGroupsResponse(correlationId: correlationId, apiVersion: apiVersion, errorCode: errorCode)
             state.withLock { $0.injectedListGroups += 1 }
+        case .describeGroups(let apiVersion, let members)?:
+            guard let replaced = KafkaFrame.describeGroupsResponse(frame, apiVersion: apiVersion, replacing: members) else { return }
+            frame = replaced
+            state.withLock { state in
+                for group in members.keys { state.injectedDescribes[group, default: 0] += 1 }
+            }
+        case .consumerGroupDescribe(let groups)?:
+            frame = KafkaFrame.consumerGroupDescribeErrorResponse(
+                correlationId: correlationId, groups: groups, errorCode: KafkaFrame.ErrorCode.groupIdNotFound)
+            state.withLock { state in
+                for group in groups { state.injectedConsumerGroupDescribes[group, default: 0] += 1 }
+            }
         case nil:
             return
         }
@@ -440,6 +538,10 @@ private final class ProxyConnection: Sendable {
         case offsetFetch(apiVersion: Int16, errors: [String: Int16])
         /// A ListGroups answered with this error and no groups.
         case listGroups(apiVersion: Int16, errorCode: Int16)
+        /// Group -> made-up members, for the chosen groups of one DescribeGroups.
+        case describeGroups(apiVersion: Int16, members: [String: [TCPProxy.Member]])
+        /// A ConsumerGroupDescribe of chosen groups only, answered GROUP_ID_NOT_FOUND.
+        case consumerGroupDescribe(groups: [String])
     }
 
     private struct State {
@@ -491,141 +593,5 @@ private final class ProxyConnection: Sendable {
 
     func takeFault(correlationId: Int32) -> Fault? {
         state.withLock { $0.faults.removeValue(forKey: correlationId) }
-    }
-}
-
-/// The few bits of the Kafka wire format the proxy reads and writes, on the
-/// admin client's own codec (``WireReader``, ``GroupProtocol``).
-enum KafkaFrame {
-    struct OffsetFetchRequest {
-        var apiVersion: Int16
-        var correlationId: Int32
-        var groups: [String]
-    }
-
-    struct RequestHeader {
-        var apiVersion: Int16
-        var correlationId: Int32
-    }
-
-    /// The header of a ListGroups request, or nil for other requests.
-    static func listGroupsRequest(_ frame: [UInt8]) -> RequestHeader? {
-        guard frame.count >= 8, Int16(bitPattern: UInt16(frame[0]) << 8 | UInt16(frame[1])) == 16 else { return nil }
-        return RequestHeader(
-            apiVersion: Int16(bitPattern: UInt16(frame[2]) << 8 | UInt16(frame[3])), correlationId: int32(frame, at: 4))
-    }
-
-    /// A ListGroups answer with `errorCode` and no groups. v1 added the
-    /// throttle time; v3 made the message flexible (tagged fields, compact arrays).
-    /// (Written byte by byte: no tagged fields is one 0 byte, an empty compact array the varint 1.)
-    static func listGroupsResponse(correlationId: Int32, apiVersion: Int16, errorCode: Int16) -> [UInt8] {
-        let flexible = apiVersion >= 3
-        var out = bigEndian(correlationId)
-        if flexible { out.append(0) }  // response header: no tagged fields
-        if apiVersion >= 1 { out += bigEndian(0) }  // throttle time
-        out += [UInt8(truncatingIfNeeded: UInt16(bitPattern: errorCode) >> 8), UInt8(truncatingIfNeeded: errorCode)]
-        out += flexible ? [1] : bigEndian(0)  // no groups
-        if flexible { out.append(0) }  // no tagged fields
-        return out
-    }
-
-    /// The groups of an OffsetFetch request (many from v8 on), or nil for other requests.
-    ///
-    /// Request header: api key (int16), api version (int16), correlation id
-    /// (int32), client id (int16-length string); from OffsetFetch v6 on the
-    /// header ends with tagged fields and the body uses compact strings.
-    static func offsetFetchRequest(_ frame: [UInt8]) -> OffsetFetchRequest? {
-        var reader = WireReader(ByteBuffer(bytes: frame))
-        return try? offsetFetchRequest(&reader)
-    }
-
-    private static func offsetFetchRequest(
-        _ reader: inout WireReader
-    ) throws(KafkaWireFormat.MalformedResponse) -> OffsetFetchRequest? {
-        guard try reader.int16() == 9 else { return nil }
-        let version = try reader.int16()
-        let correlationId = try reader.int32()
-        _ = try reader.nullableString()  // client id
-        let flexible = version >= 6
-        if flexible { try reader.skipTaggedFields() }
-        guard version >= 8 else {
-            let group = flexible ? try reader.compactString() : try reader.string()
-            return OffsetFetchRequest(apiVersion: version, correlationId: correlationId, groups: [group])
-        }
-        var groups: [String] = []
-        for _ in 0..<(try reader.compactArrayCount()) {
-            groups.append(try reader.compactString())
-            if version >= 9 {
-                _ = try reader.compactNullableString()  // member id
-                _ = try reader.int32()  // member epoch
-            }
-            for _ in 0..<(try reader.compactArrayCount()) {  // topics (null: all)
-                _ = try reader.compactString()
-                for _ in 0..<(try reader.compactArrayCount()) { _ = try reader.int32() }
-                try reader.skipTaggedFields()
-            }
-            try reader.skipTaggedFields()
-        }
-        return OffsetFetchRequest(apiVersion: version, correlationId: correlationId, groups: groups)
-    }
-
-    /// The broker's OffsetFetch answer with `errors` (group -> Kafka error code)
-    /// as those groups' errors and their offsets removed; the other groups keep
-    /// their offsets. nil when the answer does not parse.
-    static func offsetFetchResponse(_ frame: [UInt8], apiVersion: Int16, replacing errors: [String: Int16]) -> [UInt8]? {
-        var reader = WireReader(ByteBuffer(bytes: frame))
-        var out = ByteBuffer()
-        do {
-            out.writeInteger(try reader.int32())  // correlation id
-            if apiVersion < 8 {
-                // One group per request: answer it with its error and no topics.
-                guard let errorCode = errors.values.first else { return nil }
-                if apiVersion >= 6 { out.writeEmptyTaggedFields() }
-                if apiVersion >= 3 { out.writeInteger(Int32(0)) }  // throttle time
-                if apiVersion >= 6 { out.writeCompactArrayCount(0) } else { out.writeInteger(Int32(0)) }  // no topics
-                out.writeInteger(errorCode)
-                if apiVersion >= 6 { out.writeEmptyTaggedFields() }
-                return Array(buffer: out)
-            }
-            try reader.skipTaggedFields()
-            let groups = try GroupProtocol.decodeOffsetFetch(&reader)
-            out.writeEmptyTaggedFields()
-            out.writeInteger(Int32(0))  // throttle time
-            out.writeCompactArrayCount(groups.count)
-            for group in groups {
-                out.writeCompactString(group.groupId)
-                let offsets = errors[group.groupId] == nil ? group.offsets : [:]
-                let byTopic = Dictionary(grouping: offsets.keys, by: \.topic)
-                out.writeCompactArrayCount(byTopic.count)
-                for (topic, partitions) in byTopic.sorted(by: { $0.key < $1.key }) {
-                    out.writeCompactString(topic)
-                    out.writeCompactArrayCount(partitions.count)
-                    for partition in partitions.sorted() {
-                        out.writeInteger(partition.partition)
-                        out.writeInteger(offsets[partition] ?? -1)
-                        out.writeInteger(Int32(-1))  // leader epoch
-                        out.writeCompactNullableString(nil)  // metadata
-                        out.writeInteger(Int16(0))
-                        out.writeEmptyTaggedFields()
-                    }
-                    out.writeEmptyTaggedFields()
-                }
-                out.writeInteger(errors[group.groupId] ?? group.errorCode)
-                out.writeEmptyTaggedFields()
-            }
-            out.writeEmptyTaggedFields()
-            return Array(buffer: out)
-        } catch {
-            return nil
-        }
-    }
-
-    static func int32(_ bytes: [UInt8], at index: Int) -> Int32 {
-        Int32(bitPattern: UInt32(bytes[index]) << 24 | UInt32(bytes[index + 1]) << 16 | UInt32(bytes[index + 2]) << 8 | UInt32(bytes[index + 3]))
-    }
-
-    static func bigEndian(_ value: Int32) -> [UInt8] {
-        let bits = UInt32(bitPattern: value)
-        return [UInt8(bits >> 24), UInt8(bits >> 16 & 0xff), UInt8(bits >> 8 & 0xff), UInt8(bits & 0xff)]
     }
 }
