@@ -61,7 +61,6 @@ let package = Package(
                 "CRdKafka",
                 "LagCore",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -152,7 +151,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaAdminTests",
-            dependencies: ["KafkaAdmin", "KafkaTestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["KafkaAdmin", "KafkaTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -87,7 +87,7 @@ public final class TCPProxy: Sendable {
         var stopped = false
         var connections: [ObjectIdentifier: ProxyConnection] = [:]
         /// Group id -> Kafka error code for OffsetFetch answers.
-        var offsetFetchFaults: [String: Int16] = [:]
+        var offsetFetchFaults: [String: KafkaFrame.OffsetFetchFault] = [:]
         var injectedResponses: [String: Int] = [:]
         /// The Kafka error code every ListGroups is answered with, if any.
         var listGroupsFault: Int16?
@@ -154,7 +154,20 @@ public final class TCPProxy: Sendable {
     /// broker's answer. The request still reaches the broker. Versions 2 and
     /// newer (those with a top-level error code) are supported.
     public func failOffsetFetch(group: String, errorCode: Int16) {
-        state.withLock { $0.offsetFetchFaults[group] = errorCode }
+        state.withLock { $0.offsetFetchFaults[group] = .group(errorCode: errorCode) }
+    }
+
+    /// Answers one partition of every later OffsetFetch of `group` with
+    /// `errorCode` (e.g. 88 for UNSTABLE_OFFSET_COMMIT) and offset -1; the
+    /// group's other partitions keep the broker's answer. OffsetFetch v8 and
+    /// newer (librdkafka's admin client sends those).
+    public func failOffsetFetch(group: String, topic: String, partition: Int32, errorCode: Int16) {
+        state.withLock { state in
+            var errors: [String: [Int32: Int16]] = [:]
+            if case .partitions(let existing)? = state.offsetFetchFaults[group] { errors = existing }
+            errors[topic, default: [:]][partition] = errorCode
+            state.offsetFetchFaults[group] = .partitions(errors)
+        }
     }
 
     /// Lets OffsetFetch of `group` through again.
@@ -413,9 +426,9 @@ public final class TCPProxy: Sendable {
         }
         guard let request = KafkaFrame.offsetFetchRequest(frame), request.apiVersion >= 2 else { return }
         let faults = state.withLock { $0.offsetFetchFaults }
-        let errors = request.groups.reduce(into: [String: Int16]()) { errors, group in errors[group] = faults[group] }
-        guard !errors.isEmpty else { return }
-        connection.expectFault(correlationId: request.correlationId, .offsetFetch(apiVersion: request.apiVersion, errors: errors))
+        let chosen = request.groups.reduce(into: [String: KafkaFrame.OffsetFetchFault]()) { chosen, group in chosen[group] = faults[group] }
+        guard !chosen.isEmpty else { return }
+        connection.expectFault(correlationId: request.correlationId, .offsetFetch(apiVersion: request.apiVersion, faults: chosen))
     }
 
     /// Replaces the broker's answer to a faulted request: the faulted groups'
@@ -426,11 +439,11 @@ public final class TCPProxy: Sendable {
         guard frame.count >= 4 else { return }
         let correlationId = KafkaFrame.int32(frame, at: 0)
         switch connection.takeFault(correlationId: correlationId) {
-        case .offsetFetch(let apiVersion, let errors)?:
-            guard let replaced = KafkaFrame.offsetFetchResponse(frame, apiVersion: apiVersion, replacing: errors) else { return }
+        case .offsetFetch(let apiVersion, let faults)?:
+            guard let replaced = KafkaFrame.offsetFetchResponse(frame, apiVersion: apiVersion, faults: faults) else { return }
             frame = replaced
             state.withLock { state in
-                for group in errors.keys { state.injectedResponses[group, default: 0] += 1 }
+                for group in faults.keys { state.injectedResponses[group, default: 0] += 1 }
             }
         case .listGroups(let apiVersion, let errorCode)?:
             frame = KafkaFrame.listGroupsResponse(correlationId: correlationId, apiVersion: apiVersion, errorCode: errorCode)
@@ -535,7 +548,7 @@ extension TestBroker {
 private final class ProxyConnection: Sendable {
     enum Fault: Sendable {
         /// Group -> Kafka error code, for the faulted groups of one OffsetFetch.
-        case offsetFetch(apiVersion: Int16, errors: [String: Int16])
+        case offsetFetch(apiVersion: Int16, faults: [String: KafkaFrame.OffsetFetchFault])
         /// A ListGroups answered with this error and no groups.
         case listGroups(apiVersion: Int16, errorCode: Int16)
         /// Group -> made-up members, for the chosen groups of one DescribeGroups.

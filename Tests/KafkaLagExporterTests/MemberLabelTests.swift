@@ -62,7 +62,6 @@ struct MemberLabelTests {
               - name: local
                 bootstrap-brokers: \(bootstrap)
                 group-allowlist: ["\(group)"]
-                reads: librdkafka  # main removes the reads key
             """.write(to: config, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: config) }
 

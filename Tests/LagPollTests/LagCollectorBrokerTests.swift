@@ -94,4 +94,32 @@ struct LagCollectorBrokerTests {
         #expect(outcome.groupFailures[cluster.billing]?.code.rawValue == 30)
         #expect(outcome.snapshot.totalGroupCount >= 2)
     }
+
+    /// An error for one partition of a group's committed offsets (here
+    /// UNSTABLE_OFFSET_COMMIT, 88) is never taken for "no commit": the group
+    /// is left out of the poll with that error, naming the partition.
+    @Test func aPartitionErrorInCommittedOffsetsLeavesTheGroupOut() async throws {
+        let (broker, proxy) = try await TestBroker.startBehindProxy()
+        defer {
+            proxy.stop()
+            broker.stop()
+        }
+        let cluster = try await Cluster(broker: broker)
+        proxy.failOffsetFetch(group: cluster.billing, topic: cluster.orders, partition: 1, errorCode: 88)
+
+        let outcome = try await cluster.collector().collect(timeout: .seconds(30))
+        #expect(proxy.injectedResponses(group: cluster.billing) == 1)
+        #expect(outcome.snapshot.groups.map(\.id) == [cluster.archiver])
+        let failure = try #require(outcome.groupFailures[cluster.billing])
+        #expect(failure.code.rawValue == 88)
+        #expect(failure.kind == .broker)
+        #expect(failure.operation == "ListConsumerGroupOffsets(\(cluster.billing)) partition \(cluster.orders)-1")
+
+        // The broker answers the partition again: the group is back with both commits.
+        proxy.clearOffsetFetchFault(group: cluster.billing)
+        let next = try await cluster.collector().collect(timeout: .seconds(30))
+        #expect(next.groupFailures.isEmpty)
+        #expect(next.snapshot.groups.first { $0.id == cluster.billing }?.committedOffsets
+            == PartitionMap([TopicPartition(cluster.orders, 0): 2, TopicPartition(cluster.orders, 1): 7]))
+    }
 }

@@ -125,19 +125,35 @@ extension KafkaFrame {
         }
     }
 
-    /// The broker's OffsetFetch answer with `errors` (group -> Kafka error code)
-    /// as those groups' errors and their offsets removed; the other groups keep
+    /// What the proxy puts into a group's part of an OffsetFetch answer.
+    enum OffsetFetchFault: Sendable, Equatable {
+        /// The group's error, its offsets removed.
+        case group(errorCode: Int16)
+        /// Errors of some partitions (topic -> partition -> error code), their
+        /// offsets -1; the other partitions keep the broker's answer. Needs v8
+        /// or newer (the versions this codec reads partition by partition).
+        case partitions([String: [Int32: Int16]])
+    }
+
+    /// The broker's OffsetFetch answer with group errors (group -> Kafka error
+    /// code) as those groups' errors and their offsets removed; the other groups keep
     /// the broker's answer. nil when the answer does not parse.
     ///
     /// Before v8 (one group per request) the whole answer becomes the group's
     /// error and no topics: ThrottleTimeMs (v3+), Topics, ErrorCode (v2+).
     static func offsetFetchResponse(_ frame: [UInt8], apiVersion: Int16, replacing errors: [String: Int16]) -> [UInt8]? {
+        offsetFetchResponse(frame, apiVersion: apiVersion, faults: errors.mapValues { .group(errorCode: $0) })
+    }
+
+    /// The broker's OffsetFetch answer with `faults` applied to their groups'
+    /// parts; nil when the answer does not parse or a fault needs a newer version.
+    static func offsetFetchResponse(_ frame: [UInt8], apiVersion: Int16, faults: [String: OffsetFetchFault]) -> [UInt8]? {
         let flexible = isFlexible(apiKey: APIKey.offsetFetch, version: apiVersion)
         do {
             let (correlationId, body) = try responseBody(frame, flexible: flexible)
             var reader = body
             guard apiVersion >= 8 else {
-                guard let errorCode = errors.values.first else { return nil }
+                guard case .group(let errorCode)? = faults.values.first else { return nil }
                 var body = FrameWriter()
                 if apiVersion >= 3 { body.int32(0) }  // throttle time
                 body.arrayCount(0, flexible: flexible)  // no topics
@@ -149,9 +165,23 @@ extension KafkaFrame {
             guard apiVersion <= 9 else { return nil }
             var answer = try OffsetFetchResponse(reading: &reader)
             for index in answer.groups.indices {
-                guard let errorCode = errors[answer.groups[index].groupId] else { continue }
-                answer.groups[index].topics = []
-                answer.groups[index].errorCode = errorCode
+                switch faults[answer.groups[index].groupId] {
+                case .group(let errorCode)?:
+                    answer.groups[index].topics = []
+                    answer.groups[index].errorCode = errorCode
+                case .partitions(let errors)?:
+                    for topic in answer.groups[index].topics.indices {
+                        let name = answer.groups[index].topics[topic].name
+                        for partition in answer.groups[index].topics[topic].partitions.indices {
+                            let id = answer.groups[index].topics[topic].partitions[partition].partitionIndex
+                            guard let errorCode = errors[name]?[id] else { continue }
+                            answer.groups[index].topics[topic].partitions[partition].errorCode = errorCode
+                            answer.groups[index].topics[topic].partitions[partition].committedOffset = -1
+                        }
+                    }
+                case nil:
+                    continue
+                }
             }
             return response(correlationId: correlationId, flexible: true, body: answer.encoded)
         } catch {
