@@ -31,7 +31,7 @@ RUN apt-get update \
         libssl-dev libsasl2-dev libzstd-dev liblz4-dev zlib1g-dev libcurl4-openssl-dev libjemalloc-dev \
     && rm -rf /var/lib/apt/lists/*
 
-COPY scripts/librdkafka.env scripts/build-librdkafka.sh /src/scripts/
+COPY scripts/librdkafka.env scripts/debian-mirror.sh scripts/build-librdkafka.sh /src/scripts/
 RUN bash /src/scripts/build-librdkafka.sh /usr/local
 
 WORKDIR /src

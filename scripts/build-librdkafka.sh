@@ -28,11 +28,8 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 chmod 755 "$tmp"  # apt's sandbox user must be able to write the lists
 
-uris="$(grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v security | head -n1 || true)"
-if [ -z "$uris" ]; then
-    uris="$(grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}' | grep -v security | head -n1 || true)"
-fi
-[ -n "$uris" ] || die "cannot find the machine's Debian mirror in /etc/apt/sources.list(.d)"
+source "$HERE/debian-mirror.sh"
+uris="$(debian_mirror)" || die "cannot find the machine's Debian mirror in /etc/apt/sources.list(.d)"
 cat >"$tmp/source.sources" <<SRC
 Types: deb-src
 URIs: $uris

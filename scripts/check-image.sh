@@ -50,13 +50,8 @@ BIN="$(swift build --show-bin-path)"
 [ -x "$BIN/kafka-lag-fixture" ] || fail "$BIN/kafka-lag-fixture missing: run swift build"
 
 # --- the bases -----------------------------------------------------------------
-mirror() {
-    local uris
-    uris="$(grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v security | head -n1 || true)"
-    [ -n "$uris" ] || uris="$(grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}' | grep -v security | head -n1 || true)"
-    [ -n "$uris" ] || fail "cannot find the machine's Debian mirror in /etc/apt/sources.list(.d)"
-    printf '%s\n' "$uris"
-}
+source "$ROOT/scripts/debian-mirror.sh"
+mirror() { debian_mirror || fail "cannot find the machine's Debian mirror in /etc/apt/sources.list(.d)"; }
 
 # As debian:bookworm-slim is made: dpkg leaves out documentation, manual pages
 # and translations, in the base and in every package installed on top of it.
@@ -162,7 +157,28 @@ resolved="$(podman run --rm --network none --entrypoint /usr/bin/ldd "$IMAGE" /u
 log "every library resolves in the image; no Swift runtime library"
 
 # --- a broker with known groups ---------------------------------------------------
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# A free loopback port below the kernel's ephemeral range (which starts at
+# 32768), never one of the arguments: a port the kernel hands out for bind(0)
+# can be handed out again at once, to another process (as the tests'
+# LoopbackPorts does).
+free_port() {
+    python3 - "$@" <<'PY'
+import random, socket, sys
+taken = set(sys.argv[1:])
+for _ in range(1000):
+    port = random.randrange(10000, 32768)
+    if str(port) in taken:
+        continue
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+    print(port)
+    sys.exit(0)
+sys.exit("no free loopback port in 10000-32767")
+PY
+}
 broker_port="$(free_port)"
 "$TANSU" broker --listener-url "tcp://127.0.0.1:$broker_port" --advertised-listener-url "tcp://127.0.0.1:$broker_port" \
     >"$work/tansu.log" 2>&1 &
@@ -179,7 +195,7 @@ done
 grep -q . "$work/fixture.log" || fail "the fixture did not fill the broker"
 
 # --- the exporter in the image -------------------------------------------------------
-http_port="$(free_port)"
+http_port="$(free_port "$broker_port")"
 container="$(podman run --detach --network host --read-only --cap-drop ALL --security-opt no-new-privileges \
     "$IMAGE" serve --bootstrap-servers "127.0.0.1:$broker_port" --cluster-name ci --port "$http_port" \
     --host 127.0.0.1 --poll-interval 1s)"
