@@ -59,8 +59,9 @@ public struct LagCollector: Sendable {
     }
 
     /// Collects a snapshot within `timeout` (spent across all requests).
-    /// - Throws: when the cluster cannot be reached or listed at all, or its
-    ///   log offsets cannot be read.
+    /// - Throws: when the cluster cannot be reached or listed at all, when any
+    ///   read goes unanswered (timed out, connection lost), or when its log
+    ///   offsets cannot be read.
     public func collect(timeout: Duration) async throws(KafkaAdminError) -> Outcome {
         let deadline = Deadline(after: timeout)
         let metadata = try await client.metadata(timeout: deadline.remaining)
