@@ -8,31 +8,18 @@ import Testing
 /// `kafka-lag-exporter lag` run as a process against a real broker (Tansu).
 @Suite(.timeLimit(.minutes(5)))
 struct LagCommandTests {
-    /// A broker with two member-less groups over two topics, at known offsets:
-    ///
-    /// | group   | partition  | committed | log end | lag |
-    /// |---------|------------|-----------|---------|-----|
-    /// | billing | orders 0   | 2         | 5       | 3   |
-    /// | billing | orders 1   | 7         | 7       | 0   |
-    /// | billing | orders 2   | -         | 0       | -   |
-    /// | audit   | payments 0 | 1         | 4       | 3   |
+    /// A broker holding the tests' ``TwoGroupCluster`` (billing on orders, audit on payments).
     struct Fixture {
         let broker: TestBroker
-        let orders = uniqueName("orders")
-        let payments = uniqueName("payments")
-        let billing = uniqueName("billing")
-        let audit = uniqueName("audit")
+        let cluster: TwoGroupCluster
+        var orders: String { cluster.orders }
+        var payments: String { cluster.payments }
+        var billing: String { cluster.billing }
+        var audit: String { cluster.audit }
 
         init() async throws {
             broker = try await TestBroker.start()
-            let admin = try KafkaAdminClient(configuration: .init(bootstrapServers: broker.bootstrapServers))
-            try await admin.createTopics([orders: 3, payments: 1])
-            let producer = try TestProducer(bootstrapServers: broker.bootstrapServers)
-            try await producer.produce(topic: orders, partition: 0, count: 5)
-            try await producer.produce(topic: orders, partition: 1, count: 7)
-            try await producer.produce(topic: payments, partition: 0, count: 4)
-            try await admin.alterCommittedOffsets(group: billing, offsets: [TopicPartition(orders, 0): 2, TopicPartition(orders, 1): 7])
-            try await admin.alterCommittedOffsets(group: audit, offsets: [TopicPartition(payments, 0): 1])
+            cluster = try await TwoGroupCluster(bootstrapServers: broker.bootstrapServers)
         }
 
         func lag(_ arguments: String...) async throws -> CommandResult {

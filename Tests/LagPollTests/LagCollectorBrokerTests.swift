@@ -8,39 +8,18 @@ import Testing
 /// (Tansu) on loopback: every value in the snapshot is what the broker holds.
 @Suite(.timeLimit(.minutes(5)))
 struct LagCollectorBrokerTests {
-    /// Two groups on two topics: billing commits orders-0 at 2 and orders-1 at 7
-    /// (logs of 5 and 7 records, orders-2 empty), archiver commits audit-0 at 1 (4 records).
-    struct Cluster {
-        let broker: TestBroker
-        let admin: KafkaAdminClient
-        let orders = uniqueName("orders")
-        let audit = uniqueName("audit")
-        let billing = uniqueName("billing")
-        let archiver = uniqueName("archiver")
-
-        init(broker: TestBroker) async throws {
-            self.broker = broker
-            admin = try KafkaAdminClient(configuration: .init(bootstrapServers: broker.bootstrapServers))
-            try await admin.createTopics([orders: 3, audit: 1])
-            let producer = try TestProducer(bootstrapServers: broker.bootstrapServers)
-            try await producer.produce(topic: orders, partition: 0, count: 5)
-            try await producer.produce(topic: orders, partition: 1, count: 7)
-            try await producer.produce(topic: audit, partition: 0, count: 4)
-            try await admin.alterCommittedOffsets(group: billing, offsets: [TopicPartition(orders, 0): 2, TopicPartition(orders, 1): 7])
-            try await admin.alterCommittedOffsets(group: archiver, offsets: [TopicPartition(audit, 0): 1])
-        }
-
-        func collector() -> LagCollector {
-            LagCollector(
-                client: admin, cluster: "local", groupFilter: try! NameFilter(allow: ["\(billing)|\(archiver)"]))
-        }
+    /// The poll of the tests' ``TwoGroupCluster`` (billing on orders, audit on payments).
+    static func collector(_ cluster: TwoGroupCluster, bootstrapServers: String) throws -> LagCollector {
+        LagCollector(
+            client: try KafkaAdminClient(configuration: .init(bootstrapServers: bootstrapServers)), cluster: "local",
+            groupFilter: try NameFilter(allow: ["\(cluster.billing)|\(cluster.audit)"]))
     }
 
     @Test func aCollectionHoldsExactlyWhatTheBrokerHolds() async throws {
         let broker = try await TestBroker.start()
         defer { broker.stop() }
-        let cluster = try await Cluster(broker: broker)
-        var collector = cluster.collector()
+        let cluster = try await TwoGroupCluster(bootstrapServers: broker.bootstrapServers)
+        var collector = try Self.collector(cluster, bootstrapServers: broker.bootstrapServers)
         collector.readsPartitionGauges = true
 
         let outcome = try await collector.collect(timeout: .seconds(30))
@@ -48,7 +27,7 @@ struct LagCollectorBrokerTests {
         #expect(outcome.describeFailures.isEmpty)
         let snapshot = outcome.snapshot
         #expect(snapshot.cluster == "local")
-        #expect(snapshot.groups.map(\.id) == [cluster.archiver, cluster.billing].sorted())
+        #expect(snapshot.groups.map(\.id) == [cluster.audit, cluster.billing].sorted())
         let billing = try #require(snapshot.groups.first { $0.id == cluster.billing })
         #expect(billing.committedOffsets == PartitionMap([TopicPartition(cluster.orders, 0): 2, TopicPartition(cluster.orders, 1): 7]))
         #expect(billing.partitions == (0...2).map { TopicPartition(cluster.orders, $0) })
@@ -57,13 +36,13 @@ struct LagCollectorBrokerTests {
         #expect(billing.type == .consumer)
         #expect(billing.members.isEmpty)
         #expect(!billing.isConsumed)
-        let archiver = try #require(snapshot.groups.first { $0.id == cluster.archiver })
-        #expect(archiver.committedOffsets == PartitionMap([TopicPartition(cluster.audit, 0): 1]))
+        let audit = try #require(snapshot.groups.first { $0.id == cluster.audit })
+        #expect(audit.committedOffsets == PartitionMap([TopicPartition(cluster.payments, 0): 1]))
 
         #expect(snapshot.partitionOffsets[TopicPartition(cluster.orders, 0)] == PartitionOffsets(logStart: 0, logEnd: 5))
         #expect(snapshot.partitionOffsets[TopicPartition(cluster.orders, 1)] == PartitionOffsets(logStart: 0, logEnd: 7))
         #expect(snapshot.partitionOffsets[TopicPartition(cluster.orders, 2)] == PartitionOffsets(logStart: 0, logEnd: 0))
-        #expect(snapshot.partitionOffsets[TopicPartition(cluster.audit, 0)] == PartitionOffsets(logStart: 0, logEnd: 4))
+        #expect(snapshot.partitionOffsets[TopicPartition(cluster.payments, 0)] == PartitionOffsets(logStart: 0, logEnd: 4))
         let lags = billing.partitionLags(offsets: snapshot.partitionOffsets).map { ($0.partition, $0.lag) }
         #expect(lags.map(\.0) == [0, 1, 2])
         #expect(lags.map(\.1) == [3, 0, nil])
@@ -85,11 +64,12 @@ struct LagCollectorBrokerTests {
             proxy.stop()
             broker.stop()
         }
-        let cluster = try await Cluster(broker: broker)
+        let cluster = try await TwoGroupCluster(bootstrapServers: broker.bootstrapServers)
+        let collector = try Self.collector(cluster, bootstrapServers: broker.bootstrapServers)
         proxy.failOffsetFetch(group: cluster.billing, errorCode: 30)  // GROUP_AUTHORIZATION_FAILED
 
-        let outcome = try await cluster.collector().collect(timeout: .seconds(30))
-        #expect(outcome.snapshot.groups.map(\.id) == [cluster.archiver])
+        let outcome = try await collector.collect(timeout: .seconds(30))
+        #expect(outcome.snapshot.groups.map(\.id) == [cluster.audit])
         #expect(outcome.groupFailures.keys.sorted() == [cluster.billing])
         #expect(outcome.groupFailures[cluster.billing]?.code.rawValue == 30)
         #expect(outcome.snapshot.totalGroupCount >= 2)
@@ -104,12 +84,13 @@ struct LagCollectorBrokerTests {
             proxy.stop()
             broker.stop()
         }
-        let cluster = try await Cluster(broker: broker)
+        let cluster = try await TwoGroupCluster(bootstrapServers: broker.bootstrapServers)
+        let collector = try Self.collector(cluster, bootstrapServers: broker.bootstrapServers)
         proxy.failOffsetFetch(group: cluster.billing, topic: cluster.orders, partition: 1, errorCode: 88)
 
-        let outcome = try await cluster.collector().collect(timeout: .seconds(30))
+        let outcome = try await collector.collect(timeout: .seconds(30))
         #expect(proxy.injectedResponses(group: cluster.billing) == 1)
-        #expect(outcome.snapshot.groups.map(\.id) == [cluster.archiver])
+        #expect(outcome.snapshot.groups.map(\.id) == [cluster.audit])
         let failure = try #require(outcome.groupFailures[cluster.billing])
         #expect(failure.code.rawValue == 88)
         #expect(failure.kind == .broker)
@@ -117,7 +98,7 @@ struct LagCollectorBrokerTests {
 
         // The broker answers the partition again: the group is back with both commits.
         proxy.clearOffsetFetchFault(group: cluster.billing)
-        let next = try await cluster.collector().collect(timeout: .seconds(30))
+        let next = try await collector.collect(timeout: .seconds(30))
         #expect(next.groupFailures.isEmpty)
         #expect(next.snapshot.groups.first { $0.id == cluster.billing }?.committedOffsets
             == PartitionMap([TopicPartition(cluster.orders, 0): 2, TopicPartition(cluster.orders, 1): 7]))
