@@ -188,6 +188,11 @@ struct ServeTests {
         }
         #expect(lagLines(unzipped.standardOutput) == lagLines(plain.text))
         #expect(lagLines(plain.text).contains("kafka_consumergroup_group_lag{cluster_name=\"local\",group=\"\(group)\",topic=\"\(topic)\",partition=\"0\",member_host=\"unknown\",consumer_id=\"unknown\",client_id=\"unknown\"} 1"))
+        // Every exported group has its state, protocol type and member count (Tansu
+        // answers ConsumerGroupDescribe: an empty group of the consumer protocol).
+        #expect(plain.text.contains(
+            "\nkafka_consumergroup_group_info{cluster_name=\"local\",group=\"\(group)\",state=\"Empty\",type=\"consumer\"} 1\n"))
+        #expect(plain.text.contains("\nkafka_consumergroup_group_members{cluster_name=\"local\",group=\"\(group)\"} 0\n"))
 
         // promtool parses the scrape; its only lint complaint is the original's
         // metric name kafka_consumergroup_poll_time_ms, kept for compatibility.
